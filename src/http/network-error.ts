@@ -1,0 +1,54 @@
+/**
+ * A request that got no HTTP answer. `sent` tells whether the panel may have received it: a
+ * refused connection, a failed DNS lookup or a connect timeout never reached it, so even a
+ * request that must not be repeated blindly can be sent again.
+ */
+export type NetworkErrorKind =
+  | 'refused'
+  | 'dns'
+  | 'connect-timeout'
+  | 'response-timeout'
+  | 'reset'
+  | 'tls'
+  | 'aborted'
+  | 'other';
+
+export class NetworkError extends Error {
+  readonly kind: NetworkErrorKind;
+  readonly sent: boolean;
+  constructor(kind: NetworkErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+    this.kind = kind;
+    this.sent = !['refused', 'dns', 'connect-timeout', 'tls'].includes(kind);
+  }
+}
+
+const DESCRIPTIONS: Record<NetworkErrorKind, string> = {
+  refused: 'the connection was refused',
+  dns: 'the host name could not be resolved',
+  'connect-timeout': 'the connection timed out',
+  'response-timeout': 'no answer arrived in time',
+  reset: 'the connection was closed before the answer was complete',
+  tls: 'the TLS handshake failed',
+  aborted: 'the request was cancelled',
+  other: 'the request failed',
+};
+
+/** Maps an undici or Node error to a `NetworkError` with a short, secret-free message. */
+export function toNetworkError(error: unknown, target: string): NetworkError {
+  if (error instanceof NetworkError) return error;
+  const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = err?.code ?? err?.cause?.code ?? '';
+  let kind: NetworkErrorKind = 'other';
+  if (err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') kind = 'aborted';
+  else if (code === 'ECONNREFUSED') kind = 'refused';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') kind = 'dns';
+  else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') kind = 'connect-timeout';
+  else if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') kind = 'response-timeout';
+  else if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') kind = 'reset';
+  else if (/CERT|SSL|TLS|ERR_TLS/.test(code)) kind = 'tls';
+  const detail = code ? ` (${code})` : '';
+  const hint = kind === 'tls' ? ` ${err?.message ?? ''}`.trimEnd() : '';
+  return new NetworkError(kind, `${target}: ${DESCRIPTIONS[kind]}${detail}.${hint}`, { cause: error });
+}

@@ -1,0 +1,115 @@
+import * as core from '@actions/core';
+import { installCancellation } from './cancellation.js';
+import { Input, Output } from './constants.js';
+import { ActionError, CancelledError } from './errors.js';
+import { HttpTransport } from './http/transport.js';
+import { readInputs } from './inputs/read-inputs.js';
+import type { Settings } from './inputs/settings.js';
+import type { Log, OperationContext } from './operations/context.js';
+import { runOperation } from './operations/run-operation.js';
+import { PanelClient } from './panel/client.js';
+import { describeFailure } from './report/describe-failure.js';
+import { OutputCollector } from './report/outputs.js';
+import { newRunReport } from './report/run-report.js';
+import { writeSummary } from './report/summary.js';
+import { secrets } from './secrets.js';
+import { VERSION } from './version.js';
+import { readWorkflowContext } from './workflow-context.js';
+
+const log: Log = {
+  info: (message) => core.info(secrets.redact(message)),
+  warning: (message) => core.warning(secrets.redact(message)),
+  notice: (message) => core.notice(secrets.redact(message)),
+  debug: (message) => core.debug(secrets.redact(message)),
+};
+
+/**
+ * The action: read the inputs, run the operation, and on every exit path (success, failure,
+ * timeout, cancellation) write the outputs and the job summary. Never rejects.
+ */
+export async function run(): Promise<void> {
+  const now = Date.now;
+  const outputs = new OutputCollector();
+  const report = newRunReport(now());
+  let settings: Settings | undefined;
+  let serverId: string | undefined;
+  let finished = false;
+
+  const fail = (error: unknown): void => {
+    const message = secrets.redact(describeFailure(error, { serverId }));
+    report.error = message;
+    core.setFailed(message);
+  };
+  const cancellation = installCancellation(
+    (error) => log.info(`Received ${error.signal}: cancelling.`),
+    (error) => {
+      // The graceful path did not finish in time: write what is known and leave.
+      if (finished) return;
+      outputs.flush();
+      core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId)));
+      process.exit(1);
+    },
+  );
+  const transport = new HttpTransport({ userAgent: `pterodactyl-backup-action/${VERSION} (GitHub Action; node ${process.version})` });
+
+  try {
+    const parsed = readInputs();
+    settings = parsed.settings;
+    for (const warning of parsed.warnings) log.warning(warning);
+    report.operation = settings.operation;
+    report.dryRun = settings.dryRun;
+    if (settings.servers.mode !== 'single') {
+      throw new ActionError(`server-id lists several servers (fleet mode), which this version does not support yet; give one server id.`);
+    }
+    serverId = settings.servers.id;
+    report.server = { id: serverId };
+    const client = new PanelClient({
+      baseUrl: settings.panelUrl,
+      apiKey: settings.apiKey,
+      headers: settings.headers,
+      transport,
+      signal: cancellation.signal,
+      log: log.info,
+    });
+    const ctx: OperationContext = {
+      settings,
+      serverId,
+      client,
+      transport,
+      outputs,
+      report,
+      workflow: readWorkflowContext(),
+      signal: cancellation.signal,
+      now,
+      log,
+    };
+    await runOperation(ctx);
+  } catch (error) {
+    const cancelled = cancellation.signal.reason;
+    fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined)) : error);
+  } finally {
+    finished = true;
+    outputs.flush();
+    if (shouldWriteSummary(settings)) await writeSummary(report, now());
+    await transport.close();
+    cancellation.dispose();
+  }
+}
+
+function cancellationMessage(error: CancelledError, outputs: OutputCollector, serverId: string | undefined): string {
+  const where = serverId ? `Server ${serverId}: ` : '';
+  const uuid = outputs.get(Output.BackupUuid);
+  const running = outputs.get(Output.Status) === 'pending' && uuid;
+  return (
+    `${where}the step was ${error.message}.` +
+    (running
+      ? ` Backup ${uuid} ('${outputs.get(Output.BackupName) ?? ''}') is still running on the panel and will finish on its own; look it up with operation: get and backup-id: ${uuid}.`
+      : '')
+  );
+}
+
+/** `summary: false` turns it off; with unreadable inputs the raw value still decides. */
+function shouldWriteSummary(settings: Settings | undefined): boolean {
+  if (settings) return settings.summary;
+  return !/^false$/i.test(core.getInput(Input.Summary));
+}

@@ -1,0 +1,35 @@
+import { ActionError } from '../errors.js';
+import { formatBytes } from '../format.js';
+import { backupState } from '../panel/types.js';
+import type { OperationContext } from './context.js';
+import { resolveBackup } from './resolve-backup.js';
+import { readServer, requirePermission } from './server.js';
+
+/** `delete`: one backup, named by UUID. A locked, successful backup is refused, as the panel would. */
+export async function deleteOperation(ctx: OperationContext): Promise<void> {
+  const { server } = await readServer(ctx);
+  requirePermission(server, 'backup.read', 'read backups');
+  requirePermission(server, 'backup.delete', 'delete backups');
+  const backup = await resolveBackup(ctx, ctx.settings.backupId!);
+  ctx.outputs.setBackup(backup);
+  ctx.report.backup = backup;
+  const state = backupState(backup);
+  if (backup.isLocked && state === 'successful') {
+    throw new ActionError(
+      `backup ${backup.uuid} ('${backup.name}') is locked, so it is not deleted. Unlock it first (operation: unlock) if it really should go.`,
+    );
+  }
+  const entry = { uuid: backup.uuid, name: backup.name, createdAt: backup.createdAt, bytes: backup.bytes };
+  const what = `backup ${backup.uuid} ('${backup.name}', ${state}${state === 'successful' ? `, ${formatBytes(backup.bytes)}` : ''}, created ${backup.createdAt})`;
+  if (state === 'pending') ctx.log.warning(`Backup ${backup.uuid} is still running; deleting it stops it.`);
+  ctx.outputs.setDeleted([backup.uuid]);
+  ctx.report.deleted.push(entry);
+  if (ctx.settings.dryRun) {
+    const note = `Dry run: would delete ${what}. Nothing was changed.`;
+    ctx.log.info(note);
+    ctx.report.notes.push(note);
+    return;
+  }
+  await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
+  ctx.log.info(`Deleted ${what}.`);
+}

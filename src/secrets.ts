@@ -1,0 +1,41 @@
+import * as core from '@actions/core';
+
+/**
+ * Every secret the action knows of: the API key, `headers` values, proxy credentials, websocket
+ * tokens and signed URLs. Registering masks the value in the runner's log at once
+ * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
+ * messages, the job summary), which the runner's masking does not cover.
+ */
+class SecretRegistry {
+  private readonly values = new Set<string>();
+
+  add(value: string | undefined): void {
+    if (!value || value.length < 4 || this.values.has(value)) return;
+    this.values.add(value);
+    core.setSecret(value);
+    // A URL-encoded form can appear in URLs built from the value.
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) this.add(encoded);
+  }
+
+  /** Masks a signed URL and its query values (a token alone can be printed by a library). */
+  addUrl(url: string): void {
+    this.add(url);
+    try {
+      for (const value of new URL(url).searchParams.values()) this.add(value);
+    } catch {
+      // Not a URL: the whole value is already masked.
+    }
+  }
+
+  redact(text: string): string {
+    let result = text;
+    // Longest first, so a URL is replaced before the token inside it.
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
+      result = result.split(value).join('***');
+    }
+    return result;
+  }
+}
+
+export const secrets = new SecretRegistry();

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ACTION = new URL('../../dist/index.js', import.meta.url).pathname;
+
+export interface ActionRun {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Outputs as written to GITHUB_OUTPUT. */
+  outputs: Record<string, string>;
+  /** The job summary file's content. */
+  summary: string;
+  /** `::error::` annotations, decoded. */
+  errors: string[];
+  /** `::warning::` annotations, decoded. */
+  warnings: string[];
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** Extra environment (GITHUB_* context, proxies). */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Sends this signal once `when` returns true for the output so far. */
+  cancel?: { signal: NodeJS.Signals; when: (stdout: string) => boolean };
+  timeoutMs?: number;
+}
+
+/** The workflow context a typical run has. */
+export const GITHUB_CONTEXT = {
+  GITHUB_REPOSITORY: 'octo/site',
+  GITHUB_SHA: 'abc1234def5678abc1234def5678abc1234def56',
+  GITHUB_RUN_ID: '9876543',
+  GITHUB_RUN_ATTEMPT: '1',
+};
+
+/**
+ * Runs the bundled action the way the runner does: `node dist/index.js` with `INPUT_<NAME>`
+ * (upper case, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and nothing else of
+ * this process's environment that could change its behaviour.
+ */
+export async function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: dir,
+    ...GITHUB_CONTEXT,
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+
+  const started = Date.now();
+  const child = spawn(process.execPath, [ACTION], { env, cwd: options.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let cancelled = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (options.cancel && !cancelled && options.cancel.when(stdout)) {
+      cancelled = true;
+      child.kill(options.cancel.signal);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (code, sig) => resolve([code, sig])),
+  );
+  clearTimeout(timer);
+  const run: ActionRun = {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    errors: annotations(stdout, 'error'),
+    warnings: annotations(stdout, 'warning'),
+    durationMs: Date.now() - started,
+  };
+  rmSync(dir, { recursive: true, force: true });
+  return run;
+}
+
+/** Parses the toolkit's `name<<delimiter\nvalue\ndelimiter` records. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const [, name, delimiter] = match;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
+    outputs[name!] = value.join('\n');
+  }
+  return outputs;
+}
+
+function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${kind}`))
+    .map((line) => line.slice(line.indexOf('::', 2) + 2).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
+}
+
+/**
+ * Every place a secret could leak: the log (except the runner's own `::add-mask::` commands,
+ * which the runner consumes), stderr, the summary and every output but `download-url`.
+ */
+export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
+  const log = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  const outputs = Object.entries(run.outputs)
+    .filter(([name]) => name !== 'download-url')
+    .map(([, value]) => value)
+    .join('\n');
+  const haystack = [log, run.stderr, run.summary, outputs].join('\n');
+  return secrets.filter((secret) => secret.length > 0 && haystack.includes(secret));
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it, vi } from 'vitest';
+import { InputError, parseInputs } from '../../src/inputs/parse-inputs.js';
+import type { InputName } from '../../src/constants.js';
+import { readInputs } from '../../src/inputs/read-inputs.js';
+
+const VALID = {
+  'panel-url': 'https://panel.example.com',
+  'api-key': 'ptlc_abcdefghijk0123456789012345678901234567890',
+  'server-id': '1a2b3c4d',
+};
+
+function parse(inputs: Partial<Record<InputName, string>>) {
+  const all: Partial<Record<InputName, string>> = { ...VALID, ...inputs };
+  return parseInputs((name) => all[name] ?? '');
+}
+
+function problemsOf(inputs: Partial<Record<InputName, string>>): string[] {
+  try {
+    parse(inputs);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as InputError).problems;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseInputs', () => {
+  it('applies the defaults of action.yml', () => {
+    const { settings, warnings } = parse({});
+    expect(settings.operation).toBe('create');
+    expect(settings.wait).toBe(true);
+    expect(settings.waitTimeoutMs).toBe(3_600_000);
+    expect(settings.pollIntervalMs).toBe(5_000);
+    expect(settings.waitStrategy).toBe('auto');
+    expect(settings.restartServer).toBe(true);
+    expect(settings.summary).toBe(true);
+    expect(settings.concurrency).toBe(4);
+    expect(settings.servers).toEqual({ mode: 'single', id: '1a2b3c4d' });
+    expect(settings.panelUrl.href).toBe('https://panel.example.com/');
+    expect(warnings).toEqual([]);
+  });
+
+  it('keeps a path prefix and drops trailing slashes from panel-url', () => {
+    expect(parse({ 'panel-url': 'https://example.com/panel/' }).settings.panelUrl.pathname).toBe('/panel');
+    expect(parse({ 'panel-url': 'https://example.com//' }).settings.panelUrl.pathname).toBe('/');
+  });
+
+  it.each([
+    ['panel-url', 'ftp://panel.example.com', /panel-url uses ftp; expected an https:\/\/ URL/],
+    ['panel-url', 'panel.example.com', /panel-url 'panel.example.com' is not a URL/],
+    ['panel-url', 'http://panel.example.com', /panel-url is http:\/\/.*allow-insecure-http: true/],
+    ['panel-url', 'https://user:pw@panel.example.com', /panel-url must not contain credentials/],
+    ['panel-url', 'https://panel.example.com/?x=1', /panel-url must not contain a query/],
+    ['server-id', 'abc', /server-id 'abc' is neither an 8-character short id .* nor a server UUID/],
+    ['server-id', '1a2b3c4d-1a2b', /server-id '1a2b3c4d-1a2b' is neither/],
+    ['server-id', '1a2b3c4d,zz', /server-id 'zz' is neither/],
+    ['operation', 'backup', /operation 'backup' is not an operation; expected one of create, list, get, download, delete, lock, unlock, restore, prune/],
+    ['backup-id', 'newest', /backup-id 'newest' is neither a backup UUID nor 'latest'/],
+    ['name', 'x'.repeat(256), /name is 256 characters long; expected at most 255/],
+    ['wait-timeout', '1.5h', /wait-timeout expected whole seconds \(e.g. 900\) or a whole number with s, m, h or d/],
+    ['wait-timeout', '500ms', /wait-timeout expected whole seconds/],
+    ['wait-timeout', '-5', /wait-timeout expected whole seconds/],
+    ['wait-timeout', 'soon', /wait-timeout expected whole seconds/],
+    ['wait-timeout', '0', /wait-timeout must be at least 1s/],
+    ['poll-interval', '0s', /poll-interval must be at least 1s/],
+    ['wait-strategy', 'push', /wait-strategy 'push' is not a strategy; expected auto, websocket or poll/],
+    ['keep', '0', /keep expected a whole number of at least 1/],
+    ['keep', 'three', /keep expected a whole number of at least 1/],
+    ['keep-daily', '1.5', /keep-daily expected a whole number of at least 1/],
+    ['concurrency', '0', /concurrency expected a whole number of at least 1/],
+    ['max-age', '30', /max-age expected a whole number with a unit: s, m, h or d/],
+    ['max-age', '30m', /max-age must be at least 1h/],
+    ['headers', 'CF-Access-Client-Id abc', /headers line 1 has no colon; expected one 'Name: value' per line/],
+    ['headers', 'Authorization: Basic x', /headers line 1 sets Authorization, which the action sets itself/],
+    ['locked', 'yes', /locked expected true or false/],
+    ['wait', 'on', /wait expected true or false/],
+    ['dry-run', '1', /dry-run expected true or false/],
+    ['allow-insecure-http', 'True!', /allow-insecure-http expected true or false/],
+  ] as Array<[InputName, string, RegExp]>)('rejects %s: %s', (input, value, message) => {
+    const extra: Partial<Record<InputName, string>> = { [input]: value };
+    // keep-* and max-age are checked whatever the operation; backup-id needs an operation using it.
+    if (input === 'backup-id') extra.operation = 'get';
+    const problems = problemsOf(extra);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it.each(['panel-url', 'api-key', 'server-id'] as InputName[])('requires %s', (input) => {
+    const problems = problemsOf({ [input]: '' });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${input} is required; expected `))]);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ 'server-id': 'x', 'wait-timeout': 'soon', keep: '0' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['server-id', 'wait-timeout', 'keep']);
+  });
+
+  it('never repeats a header value or the API key in a message', () => {
+    const problems = problemsOf({ headers: 'X-Secret: hunter2-value\nbad line', 'api-key': 'ptlc_key with space' });
+    expect(problems.join('\n')).not.toContain('hunter2-value');
+    expect(problems.join('\n')).not.toContain('ptlc_key');
+  });
+
+  it.each([
+    ['create', { 'backup-id': 'latest' }, /backup-id cannot be used with operation 'create'/],
+    ['list', { 'backup-id': '00000000-0000-4000-8000-000000000001' }, /backup-id cannot be used with operation 'list'/],
+    ['prune', { 'backup-id': 'latest', keep: '3' }, /backup-id cannot be used with operation 'prune'/],
+    ['delete', { 'backup-id': 'latest' }, /backup-id cannot be 'latest' for operation 'delete'/],
+    ['get', {}, /backup-id is required for operation 'get'/],
+    ['restore', {}, /backup-id is required for operation 'restore'/],
+    ['create', { 'download-path': 'out', wait: 'false' }, /download-path needs wait: true/],
+    ['prune', {}, /operation 'prune' needs a retention rule/],
+  ] as Array<[string, Partial<Record<InputName, string>>, RegExp]>)('rejects contradictions: %s %o', (operation, extra, message) => {
+    expect(problemsOf({ operation, ...extra })).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('warns once about inputs the operation does not use', () => {
+    const { warnings } = parse({ operation: 'list', name: 'x', locked: 'true', wait: 'true' });
+    expect(warnings).toEqual(["Operation 'list' does not use name, locked; they are ignored."]);
+  });
+
+  it('parses durations, lists, booleans and headers', () => {
+    const { settings } = parse({
+      'wait-timeout': '90',
+      'poll-interval': '2m',
+      'skip-if-newer-than': '1d',
+      'max-age': '30d',
+      'ignored-files': '*.log\r\n\n  \ncache/\n',
+      'retention-match': 'octo/site@*\n!*manual*',
+      headers: 'CF-Access-Client-Id: id.access\nCF-Access-Client-Secret:  s3cr3t ',
+      locked: 'TRUE',
+      wait: 'False',
+      'server-id': '1A2B3C4D, 00000000-0000-4000-8000-00000000000A\n1a2b3c4d',
+    });
+    expect(settings.waitTimeoutMs).toBe(90_000);
+    expect(settings.pollIntervalMs).toBe(120_000);
+    expect(settings.skipIfNewerThanMs).toBe(86_400_000);
+    expect(settings.retention.maxAgeMs).toBe(30 * 86_400_000);
+    expect(settings.ignoredFiles).toEqual(['*.log', 'cache/']);
+    expect(settings.retentionMatch).toEqual(['octo/site@*', '!*manual*']);
+    expect(settings.headers).toEqual({ 'CF-Access-Client-Id': 'id.access', 'CF-Access-Client-Secret': 's3cr3t' });
+    expect(settings.locked).toBe(true);
+    expect(settings.wait).toBe(false);
+    expect(settings.servers).toEqual({ mode: 'list', ids: ['1a2b3c4d', '00000000-0000-4000-8000-00000000000a'] });
+    expect(parse({ 'server-id': 'all' }).settings.servers).toEqual({ mode: 'all' });
+  });
+
+  it('accepts http:// with allow-insecure-http', () => {
+    expect(parse({ 'panel-url': 'http://10.0.0.5:8080', 'allow-insecure-http': 'true' }).settings.panelUrl.protocol).toBe('http:');
+  });
+});
+
+describe('readInputs (the runner environment)', () => {
+  it('reads INPUT_<NAME> with hyphens kept and masks the key and header values', () => {
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.stubEnv('INPUT_PANEL-URL', 'https://panel.example.com/panel/');
+    vi.stubEnv('INPUT_API-KEY', 'ptlc_maskmemaskmemaskme');
+    vi.stubEnv('INPUT_SERVER-ID', '1a2b3c4d');
+    vi.stubEnv('INPUT_WAIT-TIMEOUT', '15m');
+    vi.stubEnv('INPUT_HEADERS', 'CF-Access-Client-Secret: value-to-mask');
+    const { settings } = readInputs();
+    const written = stdout.mock.calls.map((call) => String(call[0])).join('');
+    stdout.mockRestore();
+    expect(settings.panelUrl.pathname).toBe('/panel');
+    expect(settings.waitTimeoutMs).toBe(900_000);
+    expect(written).toContain('::add-mask::ptlc_maskmemaskmemaskme');
+    expect(written).toContain('::add-mask::value-to-mask');
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { compileNameMatcher } from '../../src/retention/name-match.js';
+
+describe('compileNameMatcher (retention-match)', () => {
+  it('matches the whole name, case-sensitive, with * across /', () => {
+    const matches = compileNameMatcher(['octo/site@*']);
+    expect(matches('octo/site@abc1234 run 1.1')).toBe(true);
+    expect(matches('Octo/site@abc1234 run 1.1')).toBe(false);
+    expect(matches('x octo/site@abc')).toBe(false);
+    expect(compileNameMatcher(['*'])('a/b/c')).toBe(true);
+  });
+
+  it('? is exactly one character and regex characters are literal', () => {
+    const matches = compileNameMatcher(['v?.(1)+']);
+    expect(matches('v1.(1)+')).toBe(true);
+    expect(matches('v12.(1)+')).toBe(false);
+    expect(matches('vx.(1)')).toBe(false);
+  });
+
+  it('! lines exclude; only exclusions means everything else', () => {
+    const matches = compileNameMatcher(['nightly-*', '!*-keep']);
+    expect(matches('nightly-1')).toBe(true);
+    expect(matches('nightly-1-keep')).toBe(false);
+    expect(matches('manual')).toBe(false);
+    const allBut = compileNameMatcher(['!manual*']);
+    expect(allBut('nightly')).toBe(true);
+    expect(allBut('manual backup')).toBe(false);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { panelErrorFromResponse } from '../../src/panel/errors.js';
+import { describeFailure } from '../../src/report/describe-failure.js';
+import { NetworkError } from '../../src/http/network-error.js';
+import { UnexpectedResponseError } from '../../src/panel/parse.js';
+
+const label = (path: string, permission?: string) => ({ method: 'GET', path, permission });
+const json = (status: number, errors: unknown[]) => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  text: JSON.stringify({ errors }),
+});
+
+describe('panelErrorFromResponse', () => {
+  it('carries status, code and detail from the envelope', () => {
+    const error = panelErrorFromResponse(
+      json(400, [{ code: 'TooManyBackupsException', status: '400', detail: 'Cannot create a new backup, this server has reached its limit of 3 backups.' }]),
+      label('/servers/1a2b3c4d/backups', 'backup.create'),
+    );
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('TooManyBackupsException');
+    expect(error.detail).toBe('Cannot create a new backup, this server has reached its limit of 3 backups.');
+  });
+
+  it('joins the details of a 422', () => {
+    const error = panelErrorFromResponse(
+      json(422, [
+        { code: 'ValidationException', status: '422', detail: 'The name may not be greater than 191 characters.', meta: { source_field: 'name', rule: 'max' } },
+        { code: 'ValidationException', status: '422', detail: 'The is_locked field must be true or false.', meta: { source_field: 'is_locked', rule: 'boolean' } },
+      ]),
+      label('/servers/1a2b3c4d/backups'),
+    );
+    expect(error.details).toHaveLength(2);
+    expect(error.detail).toContain('191 characters');
+    expect(error.detail).toContain('is_locked');
+  });
+
+  it("describes a proxy's HTML page in one short line, never the page", () => {
+    const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>${'<p>cloudflare ray id</p>'.repeat(500)}</body></html>`;
+    const error = panelErrorFromResponse({ status: 502, headers: { 'content-type': 'text/html' }, text: page }, label('/servers/1a2b3c4d'));
+    expect(error.status).toBe(502);
+    expect(error.code).toBeUndefined();
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).toContain('"502 Bad Gateway"');
+    expect(error.message).not.toContain('cloudflare ray id');
+  });
+
+  it('describes an empty body', () => {
+    const error = panelErrorFromResponse({ status: 503, headers: {}, text: '' }, label('/servers/1a2b3c4d'));
+    expect(error.detail).toMatch(/an empty answer/);
+  });
+});
+
+describe('describeFailure', () => {
+  const context = { serverId: '1a2b3c4d' };
+  const fail = (status: number, code: string, detail: string, path = '/servers/1a2b3c4d/backups', permission?: string) =>
+    describeFailure(panelErrorFromResponse(json(status, [{ code, status: String(status), detail }]), label(path, permission)), context);
+
+  it('names the server and gives the panel detail and a next step', () => {
+    const message = fail(401, 'AuthenticationException', 'Unauthenticated.');
+    expect(message).toMatch(/^Server 1a2b3c4d: /);
+    expect(message).toContain('401 AuthenticationException: Unauthenticated.');
+    expect(message).toContain('Check that the api-key secret holds a current client API key');
+  });
+
+  it('recognises an application key', () => {
+    expect(fail(403, 'AccessDeniedHttpException', 'You are attempting to use an application API key on an endpoint that requires a client API key.')).toContain(
+      'api-key is an application key',
+    );
+  });
+
+  it('names the missing permission for a subuser', () => {
+    expect(fail(403, 'AccessDeniedHttpException', 'This action is unauthorized.', '/servers/1a2b3c4d/backups', 'backup.create')).toContain(
+      'lacks the backup.create permission',
+    );
+  });
+
+  it('tells a missing server from a missing backup', () => {
+    expect(fail(404, 'NotFoundHttpException', 'The requested resource does not exist on this server.', '/servers/1a2b3c4d')).toContain('Check server-id');
+    expect(fail(404, 'NotFoundHttpException', 'The requested resource could not be found on the server.', '/servers/1a2b3c4d/backups/x')).toContain(
+      'Check backup-id',
+    );
+  });
+
+  it('explains the daemon being unreachable', () => {
+    expect(fail(504, 'DaemonConnectionException', 'Could not establish a connection to the machine running this server. Please try again.')).toContain(
+      'Check that the node is online',
+    );
+  });
+
+  it('explains network and shape failures', () => {
+    expect(describeFailure(new NetworkError('refused', 'GET https://p/api/client/servers/x: the connection was refused (ECONNREFUSED).'), context)).toContain(
+      'Check panel-url',
+    );
+    expect(describeFailure(new UnexpectedResponseError('the server is not JSON'), context)).toContain('Is panel-url the panel');
+  });
+});
