@@ -389,7 +389,7 @@ function makeDispatcher (fn) {
 }
 
 __webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.xo = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
@@ -435,7 +435,7 @@ __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1719);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2034);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1719:
+/***/ 2034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31454,14 +31454,11 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
 class SecretRegistry {
     values = new Set();
     add(value) {
-        if (!value || value.length < 4 || this.values.has(value))
+        if (!value || value.length < 4)
             return;
-        this.values.add(value);
-        core_setSecret(value);
+        this.register(value);
         // A URL-encoded form can appear in URLs built from the value.
-        const encoded = encodeURIComponent(value);
-        if (encoded !== value)
-            this.add(encoded);
+        this.register(encodeURIComponent(value));
     }
     /** Masks a signed URL and its query values (a token alone can be printed by a library). */
     addUrl(url) {
@@ -31473,6 +31470,12 @@ class SecretRegistry {
         catch {
             // Not a URL: the whole value is already masked.
         }
+    }
+    register(value) {
+        if (this.values.has(value))
+            return;
+        this.values.add(value);
+        core_setSecret(value);
     }
     redact(text) {
         let result = text;
@@ -32064,6 +32067,60 @@ function hasPermission(permissions, permission) {
     return permissions.includes(permission) || (permissions.includes('*') && !permission.startsWith('admin'));
 }
 
+;// CONCATENATED MODULE: ./src/retention/name-match.ts
+function globToRegExp(glob) {
+    let source = '';
+    for (const char of glob) {
+        if (char === '*')
+            source += '[\\s\\S]*';
+        else if (char === '?')
+            source += '[\\s\\S]';
+        else
+            source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(`^${source}$`, 'u');
+}
+function compileNameMatcher(lines) {
+    const include = [];
+    const exclude = [];
+    for (const line of lines) {
+        if (line.startsWith('!'))
+            exclude.push(globToRegExp(line.slice(1)));
+        else
+            include.push(globToRegExp(line));
+    }
+    return (name) => (include.length === 0 || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
+}
+/** Every name matches (choosing `latest` or a recent backup with an empty `retention-match`). */
+const matchEveryName = () => true;
+
+;// CONCATENATED MODULE: ./src/retention/deletion-matcher.ts
+
+
+/**
+ * The names that rotation and retention may delete. An empty `retention-match` means only the
+ * names this action gives by default in this repository (`<owner/repo>@*`), so backups made by
+ * hand or by other repositories are never touched.
+ */
+function deletionMatcher(settings, workflow) {
+    if (settings.retentionMatch.length > 0) {
+        return { matches: compileNameMatcher(settings.retentionMatch), description: `retention-match (${settings.retentionMatch.join(', ')})` };
+    }
+    const pattern = defaultRetentionPattern(workflow);
+    if (!pattern)
+        return { matches: () => false, description: 'the default <owner/repo>@* (no repository known outside GitHub Actions, so nothing)' };
+    return { matches: compileNameMatcher([pattern]), description: `the default ${pattern}` };
+}
+/** The names that `latest` and `skip-if-newer-than` may choose: every backup unless `retention-match` is set. */
+function choosingMatcher(settings) {
+    return settings.retentionMatch.length > 0 ? compileNameMatcher(settings.retentionMatch) : matchEveryName;
+}
+/** Whether any retention rule is set. */
+function hasRetentionRule(settings) {
+    const r = settings.retention;
+    return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+}
+
 ;// CONCATENATED MODULE: ./src/format.ts
 /** `1.5 GiB`, `12.0 MiB`, `512 B`: a size in binary units. */
 function formatBytes(bytes) {
@@ -32335,8 +32392,23 @@ class WaitTimeoutError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/wait/poll.ts
+;// CONCATENATED MODULE: ./src/wait/passing-error.ts
 
+
+/**
+ * A read that failed for a passing reason while waiting: the network, a 5xx, a 409 while the
+ * server is briefly busy, a rate limit outlasting the client's own waits. The wait goes on; a
+ * refusal (401, 403, 404) or a cancellation ends it.
+ */
+function isPassingReadFailure(error) {
+    if (error instanceof NetworkError)
+        return error.kind !== 'aborted';
+    if (error instanceof PanelError)
+        return error.status >= 500 || error.status === 409 || error.status === 429;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/wait/poll.ts
 
 
 
@@ -32366,7 +32438,7 @@ async function pollUntilFinished(options) {
             options.onUpdate(backup);
         }
         catch (error) {
-            if (!isPassing(error))
+            if (!isPassingReadFailure(error))
                 throw error;
             lastProblem = error.message;
             log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
@@ -32380,32 +32452,9 @@ async function pollUntilFinished(options) {
         }
     }
 }
-function isPassing(error) {
-    if (error instanceof NetworkError)
-        return error.kind !== 'aborted';
-    if (error instanceof PanelError)
-        return error.status >= 500 || error.status === 409 || error.status === 429;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/wait/wait-for-backup.ts
-
-
-
-
-/**
- * Waits until the backup has finished and returns it as the REST API shows it; a failed backup
- * fails the step. Every fresh read updates the outputs, so a timeout or cancellation still
- * reports the backup.
- */
-async function waitForBackup(ctx, backup, deadline) {
-    const started = ctx.now();
-    const onUpdate = (fresh) => {
-        ctx.outputs.setBackup(fresh);
-        ctx.report.backup = fresh;
-    };
-    ctx.log.info(`Waiting for backup ${backup.uuid} by polling every ${formatElapsed(ctx.settings.pollIntervalMs)} (wait-timeout ${formatElapsed(ctx.settings.waitTimeoutMs)}).`);
-    const finished = await pollUntilFinished({
+/** Polls the backup of an operation until it has finished (the settings' interval and timeout). */
+function pollBackup(ctx, backup, deadline, onUpdate) {
+    return pollUntilFinished({
         client: ctx.client,
         serverId: ctx.serverId,
         backup,
@@ -32417,13 +32466,1258 @@ async function waitForBackup(ctx, backup, deadline) {
         log: ctx.log,
         onUpdate,
     });
-    onUpdate(finished);
-    if (backupState(finished) === 'failed') {
-        throw new ActionError(`backup ${finished.uuid} ('${finished.name}') failed after ${formatElapsed(ctx.now() - started)}: the panel reports it finished unsuccessfully. ` +
-            "Check the node's Wings log and its free disk space, and the ignored-files patterns; then run again.");
+}
+
+;// CONCATENATED MODULE: ./src/wait/event-wait.ts
+
+
+
+
+
+
+
+/** The REST safety poll runs at this multiple of poll-interval while the socket is up (interface: 6 ×). */
+const SAFETY_POLL_FACTOR = 6;
+/** How long REST may lag behind a completion event before the event is believed over REST. */
+const CONFIRM_GRACE_MS = 10_000;
+const CONFIRM_EVERY_MS = 1_000;
+/**
+ * Waits on the server's websocket: a `backup completed` event for this backup ends the wait at
+ * once, but the REST API stays the source of truth (the socket can drop events, wings.md §2.3).
+ * A slow safety poll runs the whole time; every hint that events were missed (token expiry,
+ * reconnect, throttling) triggers an immediate REST read; if the socket is lost, plain polling
+ * takes over. The final state always comes from one REST read of the backup.
+ */
+async function waitWithEvents(ctx, events, backup, deadline, onUpdate) {
+    const safetyEvery = ctx.settings.pollIntervalMs * SAFETY_POLL_FACTOR;
+    let current = backup;
+    let nextSafetyPoll = ctx.now() + safetyEvery;
+    let lastProblem;
+    const read = async () => {
+        try {
+            current = await ctx.client.getBackup(ctx.serverId, backup.uuid);
+            lastProblem = undefined;
+            onUpdate(current);
+        }
+        catch (error) {
+            if (!isPassingReadFailure(error))
+                throw error;
+            lastProblem = error.message;
+            ctx.log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
+        }
+        return current;
+    };
+    for (;;) {
+        const seen = events.completed(backup.uuid);
+        if (seen)
+            return confirmEvent(ctx, seen, read, deadline, onUpdate);
+        const remaining = deadline - ctx.now();
+        if (remaining <= 0) {
+            if (backupState(await read()) !== 'pending')
+                return current;
+            throw new WaitTimeoutError(current, ctx.settings.waitTimeoutMs, lastProblem);
+        }
+        const signal = await events.next(Math.max(0, Math.min(nextSafetyPoll - ctx.now(), remaining)));
+        if (signal.type === 'completed')
+            continue; // checked at the top, whatever backup it was for
+        if (signal.type === 'lost') {
+            ctx.log.info(`The websocket is gone (${signal.why}); waiting by polling every ${formatElapsed(ctx.settings.pollIntervalMs)}.`);
+            if (backupState(await read()) !== 'pending')
+                return current;
+            return pollBackup(ctx, current, deadline, onUpdate);
+        }
+        if (signal.type === 'gap')
+            ctx.log.debug(`Events may have been missed (${signal.why}); reading the backup over REST.`);
+        if (signal.type === 'gap' || ctx.now() >= nextSafetyPoll) {
+            nextSafetyPoll = ctx.now() + safetyEvery;
+            if (backupState(await read()) !== 'pending')
+                return current;
+        }
     }
-    ctx.log.info(`Backup ${finished.uuid} finished after ${formatElapsed(ctx.now() - started)}.`);
-    return finished;
+}
+/**
+ * The socket says the backup finished: believe it once REST agrees. REST may lag a moment; a
+ * failure event that REST never confirms means the daemon could not tell the panel (wings.md
+ * §2.3), and fails the step rather than waiting up to 6 hours for the panel's reaper.
+ */
+async function confirmEvent(ctx, event, read, deadline, onUpdate) {
+    ctx.log.info(`The daemon reports backup ${event.uuid} ${event.isSuccessful ? 'succeeded' : 'failed'}; confirming with the panel.`);
+    const graceEnds = Math.min(deadline, ctx.now() + CONFIRM_GRACE_MS);
+    for (;;) {
+        const backup = await read();
+        if (backupState(backup) !== 'pending')
+            return backup;
+        if (ctx.now() >= graceEnds)
+            break;
+        await sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()), ctx.signal);
+    }
+    if (!event.isSuccessful) {
+        throw new ActionError(`the daemon reported that backup ${event.uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
+            'the daemon may not have been able to tell the panel, which will mark it failed within about 6 hours. Check the node\'s Wings log, then run again.');
+    }
+    // A success the panel has not recorded yet: keep polling REST, the source of truth.
+    ctx.log.warning(`The daemon reports backup ${event.uuid} succeeded, but the panel does not show it yet; polling the panel.`);
+    return pollBackup(ctx, await read(), deadline, onUpdate);
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/errors.ts
+/** The server's websocket cannot be used for waiting; the message says why (never with the token). */
+class WebsocketUnavailableError extends Error {
+    reason;
+    constructor(reason, message, options) {
+        super(message, options);
+        this.name = 'WebsocketUnavailableError';
+        this.reason = reason;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/upgrade-tap.ts
+const BODY_LIMIT = 512;
+/**
+ * Wraps a dispatcher so that the upgrade's answer can be read. undici 6's WebSocket reports a
+ * refused upgrade only as an `error` event "Received network error or non-101 status code." and
+ * fires no `close`; the status (403 from the daemon's Origin check, 400 at its connection cap)
+ * and the transport error are seen here. The composed dispatcher owns nothing: never close it
+ * (that would close the one it wraps).
+ */
+function tapUpgrade(dispatcher, tap) {
+    return dispatcher.compose((dispatch) => (options, handler) => {
+        const tapped = {
+            onConnect: (abort) => handler.onConnect?.(abort),
+            onError: (error) => {
+                tap.error = error;
+                handler.onError?.(error);
+            },
+            onUpgrade: (status, headers, socket) => {
+                tap.status = status;
+                tap.socket = socket;
+                handler.onUpgrade?.(status, headers, socket);
+            },
+            onResponseStarted: () => handler.onResponseStarted?.(),
+            onHeaders: (status, headers, resume, statusText) => {
+                tap.status = status;
+                tap.statusText = statusText;
+                return handler.onHeaders?.(status, headers, resume, statusText) ?? true;
+            },
+            onData: (chunk) => {
+                const seen = tap.body ?? '';
+                if (seen.length < BODY_LIMIT)
+                    tap.body = seen + chunk.toString('utf8', 0, Math.min(chunk.length, BODY_LIMIT - seen.length));
+                return handler.onData?.(chunk) ?? true;
+            },
+            onComplete: (trailers) => handler.onComplete?.(trailers),
+            onBodySent: (size, total) => handler.onBodySent?.(size, total),
+        };
+        // undici calls `onRequestSent` when the handler has it (not in its types).
+        const original = handler;
+        if (original.onRequestSent)
+            tapped.onRequestSent = () => original.onRequestSent?.();
+        return dispatch(options, tapped);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/connection.ts
+
+
+
+
+
+/**
+ * One WebSocket connection to the daemon (undici's WebSocket, which sends the `Origin` given in
+ * `headers`). `open` resolves once upgraded; a refused upgrade or connection becomes a
+ * `WebsocketUnavailableError` saying what the daemon answered.
+ */
+class SocketConnection {
+    ws;
+    tap;
+    options;
+    state = 'connecting';
+    graceTimer;
+    constructor(options, ws, tap) {
+        this.options = options;
+        this.ws = ws;
+        this.tap = tap;
+    }
+    static open(options) {
+        const { signal } = options;
+        if (signal.aborted)
+            return Promise.reject(signal.reason);
+        const tap = {};
+        const dispatcher = tapUpgrade(options.dispatcher ?? (0,undici/* getGlobalDispatcher */.xo)(), tap);
+        const ws = new undici.WebSocket(options.url.href, { headers: { Origin: options.origin }, dispatcher });
+        ws.binaryType = 'arraybuffer';
+        const connection = new SocketConnection(options, ws, tap);
+        return new Promise((resolve, reject) => {
+            let settled = false;
+            const settle = (error) => {
+                if (settled)
+                    return;
+                settled = true;
+                clearTimeout(timer);
+                signal.removeEventListener('abort', onAbort);
+                if (error === undefined) {
+                    resolve(connection);
+                    return;
+                }
+                connection.close();
+                reject(error);
+            };
+            const onAbort = () => settle(signal.reason);
+            const timer = setTimeout(() => settle(new WebsocketUnavailableError('failed', `the daemon's websocket did not answer the upgrade within ${Math.round(options.openTimeoutMs / 1000)} s.`)), options.openTimeoutMs);
+            signal.addEventListener('abort', onAbort, { once: true });
+            ws.addEventListener('open', () => {
+                connection.state = 'open';
+                settle();
+            });
+            ws.addEventListener('message', (event) => {
+                if (connection.state === 'open' && typeof event.data === 'string')
+                    options.onText(event.data, connection);
+            });
+            ws.addEventListener('error', (event) => {
+                if (!settled)
+                    settle(upgradeFailure(tap, options, event.message));
+                else
+                    connection.ended(`the connection failed (${event.message})`);
+            });
+            ws.addEventListener('close', (event) => {
+                if (!settled)
+                    settle(upgradeFailure(tap, options, `closed with code ${event.code}`));
+                else
+                    connection.ended(`the daemon closed the connection (code ${event.code}${event.reason ? ` "${clean(event.reason)}"` : ''})`);
+            });
+        });
+    }
+    get isOpen() {
+        return this.state === 'open';
+    }
+    send(text) {
+        if (this.state === 'open')
+            this.ws.send(text);
+    }
+    /**
+     * Starts the closing handshake (code 1000); the socket is destroyed if the daemon has not
+     * finished it within `closeGraceMs`. `onDropped` is not called.
+     */
+    close() {
+        if (this.state === 'closing' || this.state === 'closed')
+            return;
+        const wasOpen = this.state === 'open';
+        this.state = 'closing';
+        if (!wasOpen) {
+            // Before the upgrade undici aborts the request (and fires only `error`).
+            this.ws.close();
+            this.finish();
+            return;
+        }
+        this.ws.close(1000);
+        this.graceTimer = setTimeout(() => {
+            this.tap.socket?.destroy();
+            this.finish();
+        }, this.options.closeGraceMs);
+        this.graceTimer.unref();
+    }
+    ended(why) {
+        const dropped = this.state === 'open';
+        if (dropped) {
+            // An `error` after the upgrade may come without a `close`: make sure the socket is gone.
+            this.state = 'closing';
+            this.tap.socket?.destroy();
+        }
+        this.finish();
+        if (dropped)
+            this.options.onDropped(secrets.redact(why), this);
+    }
+    finish() {
+        clearTimeout(this.graceTimer);
+        this.graceTimer = undefined;
+        this.state = 'closed';
+    }
+}
+/** The error for an upgrade that did not happen, from what the tap saw. */
+function upgradeFailure(tap, options, undiciMessage) {
+    const target = `${options.url.protocol}//${options.url.host}${options.url.pathname}`;
+    if (tap.status !== undefined && tap.status !== 101) {
+        const statusText = tap.statusText ? clean(tap.statusText) : '';
+        const answer = `${tap.status}${statusText ? ` ${statusText}` : ''}${bodyDetail(tap.body, statusText)}`;
+        if (tap.status === 401 || tap.status === 403) {
+            // gorilla's CheckOrigin failure is a plain 403 (Wings: router/websocket/websocket.go `GetHandler`).
+            return new WebsocketUnavailableError('rejected', `the daemon refused the websocket upgrade at ${target} with ${answer}: its Origin check accepts only its \`remote\` panel URL or an \`allowed_origins\` entry, and the Origin sent was '${options.origin}'${options.originSource ? ` (${options.originSource})` : ''}.`);
+        }
+        const hint = tap.status === 400 ? ' (the daemon allows 30 sockets per server)' : tap.status === 404 ? ' (the server is not on this node)' : '';
+        return new WebsocketUnavailableError('refused', `the daemon refused the websocket upgrade at ${target} with ${answer}${hint}.`);
+    }
+    if (tap.error) {
+        const error = toNetworkError(tap.error, `GET ${target}`);
+        const reason = ['refused', 'dns', 'connect-timeout', 'reset', 'response-timeout'].includes(error.kind) ? 'refused' : 'failed';
+        return new WebsocketUnavailableError(reason, secrets.redact(error.message), { cause: tap.error });
+    }
+    return new WebsocketUnavailableError('failed', `the websocket at ${target} could not be opened: ${clean(undiciMessage)}`);
+}
+/** ` ("Too many open websocket connections.")` from a JSON `{"error": ...}` or a short text body. */
+function bodyDetail(body, statusText) {
+    const text = body?.trim();
+    if (!text || /<html|<!doctype/i.test(text))
+        return '';
+    let detail = text;
+    try {
+        const parsed = JSON.parse(text);
+        if (typeof parsed?.error === 'string')
+            detail = parsed.error;
+    }
+    catch {
+        // Plain text, e.g. gorilla's "Forbidden".
+    }
+    detail = clean(detail.split('\n')[0] ?? '').slice(0, 120);
+    return detail && detail.toLowerCase() !== statusText.toLowerCase() ? ` ("${detail}")` : '';
+}
+function clean(text) {
+    return secrets.redact(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/frames.ts
+/** A frame, or undefined for anything that is not one (invalid JSON is dropped, as Wings does). */
+function parseFrame(text) {
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return undefined;
+    const { event, args } = body;
+    if (typeof event !== 'string')
+        return undefined;
+    return { event, args: Array.isArray(args) ? args : [] };
+}
+function serialiseFrame(event, args = []) {
+    return JSON.stringify(args.length > 0 ? { event, args } : { event });
+}
+/** The first argument as text ('' when absent), e.g. a `jwt error` message. */
+function firstArg(frame) {
+    const arg = frame.args[0];
+    return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg);
+}
+const BACKUP_COMPLETED = 'backup completed';
+/**
+ * `backup completed`, and `backup completed:<uuid>` from Wings ≤ 1.5.3 (Wings: events/events.go
+ * strips the suffix since 1.5.4).
+ */
+function isBackupCompleted(event) {
+    return event === BACKUP_COMPLETED || event.startsWith(`${BACKUP_COMPLETED}:`);
+}
+/**
+ * The payload of a `backup completed` frame: `args[0]` is a JSON string holding `uuid`,
+ * `is_successful`, `checksum`, `checksum_type`, `file_size` (Wings: server/backup.go). The uuid
+ * comes from the payload; the legacy event name's suffix only fills in when the payload has none.
+ */
+function parseBackupCompleted(frame, receivedAt) {
+    let payload = frame.args[0];
+    if (typeof payload === 'string') {
+        try {
+            payload = JSON.parse(payload);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+        return undefined;
+    const record = payload;
+    const suffix = frame.event.slice(BACKUP_COMPLETED.length + 1);
+    const uuid = typeof record.uuid === 'string' && record.uuid !== '' ? record.uuid : suffix;
+    if (uuid === '' || typeof record.is_successful !== 'boolean')
+        return undefined;
+    return {
+        uuid,
+        isSuccessful: record.is_successful,
+        checksum: typeof record.checksum === 'string' ? record.checksum : '',
+        checksumType: typeof record.checksum_type === 'string' ? record.checksum_type : '',
+        fileSize: typeof record.file_size === 'number' && Number.isFinite(record.file_size) ? record.file_size : 0,
+        receivedAt,
+    };
+}
+/**
+ * A `jwt error` that means the token ran out: the panel's own client renews on these two
+ * (Panel: WebsocketHandler.tsx; Wings: router/tokens/websocket.go).
+ */
+function isExpiryJwtError(message) {
+    return message.includes('exp claim is invalid') || message.includes('created too far in past (denylist)');
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/jwt-claims.ts
+/**
+ * Reads the payload of a JWT without verifying it (only the daemon holds the key). A token that
+ * is not a JWT gives no claims; the token itself never appears in an error.
+ */
+function decodeTokenClaims(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return {};
+    let body;
+    try {
+        body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    }
+    catch {
+        return {};
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return {};
+    const record = body;
+    const claims = {};
+    if (typeof record.iss === 'string' && record.iss !== '')
+        claims.iss = record.iss;
+    if (typeof record.exp === 'number' && Number.isFinite(record.exp))
+        claims.exp = record.exp;
+    if (Array.isArray(record.permissions))
+        claims.permissions = record.permissions.filter((p) => typeof p === 'string');
+    return claims;
+}
+/**
+ * Whether the token lets the daemon send backup events: `backup.read` or `*` (which covers every
+ * permission not starting with `admin`) (Wings: router/websocket/websocket.go `SendJson`). A token
+ * without a readable `permissions` claim is given the benefit of the doubt.
+ */
+function mayReceiveBackupEvents(claims) {
+    if (!claims.permissions)
+        return true;
+    return claims.permissions.includes('*') || claims.permissions.includes('backup.read');
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
+/**
+ * The `Origin` header for the daemon's socket. Wings accepts the upgrade only when `Origin`
+ * equals its `remote` setting, the panel URL with no trailing slash, exactly (Wings:
+ * router/websocket/websocket.go `GetHandler`). The token's `iss` is that URL as the panel knows
+ * itself, so it wins; else the panel URL as given, path prefix kept, no trailing slash.
+ */
+function socketOrigin(claims, panelUrl) {
+    const fromIss = claims.iss !== undefined ? usableOrigin(claims.iss) : undefined;
+    if (fromIss)
+        return { origin: fromIss, source: 'token-iss' };
+    return { origin: `${panelUrl.origin}${panelUrl.pathname.replace(/\/+$/, '')}`, source: 'panel-url' };
+}
+/** An `iss` that is an http(s) URL of visible ASCII (a valid header value), minus trailing slashes. */
+function usableOrigin(iss) {
+    const value = iss.trim().replace(/\/+$/, '');
+    if (!/^[\x21-\x7e]+$/.test(value))
+        return undefined;
+    try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || url.protocol === 'http:' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/backup-events.ts
+
+
+
+
+
+
+
+
+
+const DEFAULT_TIMING = {
+    openTimeoutMs: 15_000,
+    authTimeoutMs: 15_000,
+    reconnectDelayMs: 1_000,
+    maxReconnectDelayMs: 30_000,
+    throttleBackoffMs: 5_000,
+    closeGraceMs: 2_000,
+};
+const GAP_TEXT_LIMIT = 300;
+/**
+ * Backup completions from the server's websocket (wings.md §1, §2, §5). A hint, never the source
+ * of truth: the daemon drops events it cannot deliver within 10 ms, while the token is expired,
+ * or while disconnected (Wings: system/sink_pool.go), so every `gap` asks the caller to read the
+ * backup over REST.
+ */
+class BackupEvents {
+    options;
+    timing;
+    now;
+    maxReconnects;
+    /** Aborted by `close()` and by the caller's signal; ends every wait and connection attempt. */
+    stop = new AbortController();
+    seen = new Map();
+    queue = [];
+    waiters = [];
+    conn;
+    socketUrl = '';
+    token = '';
+    /** `conn` has had its first `auth success`. */
+    authenticated = false;
+    auth;
+    /** The connection whose token is being renewed (one renewal at a time). */
+    refreshing;
+    reconnecting = false;
+    /** Why events may have been dropped, told once the token is valid again. */
+    pendingGap;
+    /** Nothing is sent before this (epoch ms), after `throttled`. */
+    blockedUntil = 0;
+    lostWhy;
+    closed = false;
+    onAbort = () => this.shutdown();
+    constructor(options) {
+        this.options = options;
+        this.timing = { ...DEFAULT_TIMING, ...options.timing };
+        this.now = options.now ?? Date.now;
+        this.maxReconnects = options.maxReconnects ?? 5;
+        options.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    /**
+     * Connects, sends `auth` and resolves after `auth success`, so a backup created afterwards
+     * cannot finish unseen (wings.md §5.4). Throws `WebsocketUnavailableError`, or the signal's
+     * reason when aborted.
+     */
+    static async open(options) {
+        if (options.signal.aborted)
+            throw options.signal.reason;
+        const events = new BackupEvents(options);
+        try {
+            await events.connect();
+        }
+        catch (error) {
+            events.shutdown();
+            throw error;
+        }
+        return events;
+    }
+    /** The completion of this backup if one has been seen since `open`. */
+    completed(uuid) {
+        return this.seen.get(uuid);
+    }
+    /**
+     * The next signal relevant to waiting: a completion (any uuid), a `gap` (events may have been
+     * missed: read the backup over REST), `lost` (the socket is gone for good, also after
+     * `close()`), or `timeout` after `timeoutMs`. Rejects with the signal's reason once aborted.
+     */
+    next(timeoutMs) {
+        if (this.options.signal.aborted)
+            return Promise.reject(this.options.signal.reason);
+        const queued = this.queue.shift();
+        if (queued)
+            return Promise.resolve(queued);
+        if (this.lostWhy !== undefined)
+            return Promise.resolve({ type: 'lost', why: this.lostWhy });
+        if (this.closed)
+            return Promise.resolve({ type: 'lost', why: 'closed' });
+        return new Promise((resolve, reject) => {
+            const waiter = {
+                resolve,
+                reject,
+                timer: setTimeout(() => {
+                    this.removeWaiter(waiter);
+                    resolve({ type: 'timeout' });
+                }, Math.max(0, timeoutMs)),
+            };
+            this.waiters.push(waiter);
+        });
+    }
+    /** Closes the socket and ends every timer; a pending `next` resolves with `lost`. */
+    close() {
+        this.shutdown();
+    }
+    // ---- connecting -------------------------------------------------------------------------
+    /** One attempt: fresh credentials, the upgrade, `auth` until `auth success`. */
+    async connect() {
+        const credentials = await this.fetchCredentials();
+        const url = checkSocketUrl(credentials.socket, this.options.allowInsecureHttp);
+        const claims = decodeTokenClaims(credentials.token);
+        if (!mayReceiveBackupEvents(claims)) {
+            throw new WebsocketUnavailableError('no-permission', "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.");
+        }
+        const { origin, source } = socketOrigin(claims, this.options.panelUrl);
+        const dispatcher = this.options.dispatcherFor?.(httpForm(url));
+        const conn = await SocketConnection.open({
+            url,
+            origin,
+            originSource: source === 'token-iss' ? "the token's iss claim" : 'panel-url',
+            ...(dispatcher ? { dispatcher } : {}),
+            signal: this.stop.signal,
+            openTimeoutMs: this.timing.openTimeoutMs,
+            closeGraceMs: this.timing.closeGraceMs,
+            onText: (text, from) => this.onText(text, from),
+            onDropped: (why, from) => this.onDropped(why, from),
+        });
+        if (this.closed) {
+            conn.close();
+            throw this.stop.signal.reason;
+        }
+        this.conn = conn;
+        this.authenticated = false;
+        this.token = credentials.token;
+        this.socketUrl = credentials.socket;
+        try {
+            await this.authenticate(conn);
+        }
+        catch (error) {
+            if (this.conn === conn)
+                this.conn = undefined;
+            conn.close();
+            throw error;
+        }
+        const expires = claims.exp !== undefined ? `, token valid for ${Math.round(claims.exp - this.now() / 1000)} s` : '';
+        this.options.log.debug(`Listening on the daemon's websocket at ${url.host} (Origin from ${source}${expires}).`);
+    }
+    async fetchCredentials() {
+        let credentials;
+        try {
+            credentials = await untilStopped(this.options.credentials(), this.stop.signal);
+        }
+        catch (error) {
+            if (this.stop.signal.aborted)
+                throw this.stop.signal.reason;
+            throw credentialsFailure(error);
+        }
+        secrets.add(credentials.token);
+        return credentials;
+    }
+    /** Sends `auth` with the current token; resolves on `auth success` (Wings: router/websocket/websocket.go `HandleInbound`). */
+    authenticate(conn) {
+        if (this.auth)
+            this.settleAuth(this.auth, new Error('superseded'));
+        return new Promise((resolve, reject) => {
+            const pending = { conn, resolve, reject, timer: undefined, resend: undefined };
+            this.auth = pending;
+            this.sendAuth(pending);
+        });
+    }
+    sendAuth(pending) {
+        clearTimeout(pending.timer);
+        clearTimeout(pending.resend);
+        const wait = this.blockedUntil - this.now();
+        if (wait > 0) {
+            pending.resend = setTimeout(() => this.sendAuth(pending), wait);
+            return;
+        }
+        pending.conn.send(serialiseFrame('auth', [this.token]));
+        pending.timer = setTimeout(() => this.settleAuth(pending, new WebsocketUnavailableError('failed', `the daemon did not answer auth within ${Math.round(this.timing.authTimeoutMs / 1000)} s.`)), this.timing.authTimeoutMs);
+    }
+    settleAuth(pending, error) {
+        if (this.auth !== pending)
+            return;
+        this.auth = undefined;
+        clearTimeout(pending.timer);
+        clearTimeout(pending.resend);
+        if (error === undefined)
+            pending.resolve();
+        else
+            pending.reject(error);
+    }
+    // ---- frames -----------------------------------------------------------------------------
+    onText(text, conn) {
+        if (conn !== this.conn || this.closed)
+            return;
+        const frame = parseFrame(text);
+        if (!frame)
+            return;
+        switch (frame.event) {
+            case 'auth success':
+                if (this.auth?.conn === conn) {
+                    this.authenticated = true;
+                    this.settleAuth(this.auth);
+                }
+                return;
+            case 'jwt error':
+                this.onJwtError(conn, firstArg(frame));
+                return;
+            case 'token expiring':
+                // Sent once ≤ 60 s remain (Wings: router/websocket/listeners.go `listenForExpiration`).
+                if (this.authenticated)
+                    void this.refresh(conn);
+                return;
+            case 'token expired':
+                if (this.authenticated)
+                    void this.refresh(conn, 'the websocket token expired; events meanwhile were dropped');
+                return;
+            case 'throttled':
+                this.onThrottled(conn, firstArg(frame));
+                return;
+            default:
+                if (isBackupCompleted(frame.event)) {
+                    const event = parseBackupCompleted(frame, this.now());
+                    if (event)
+                        this.record(event);
+                }
+        }
+    }
+    onJwtError(conn, message) {
+        const text = secrets.redact(message).slice(0, 200);
+        const pending = this.auth?.conn === conn ? this.auth : undefined;
+        if (!this.authenticated) {
+            if (pending)
+                this.settleAuth(pending, new WebsocketUnavailableError('rejected', `the daemon rejected the websocket token: ${text}`));
+            return;
+        }
+        // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
+        if (isExpiryJwtError(message)) {
+            void this.refresh(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
+            return;
+        }
+        if (pending) {
+            this.settleAuth(pending, new WebsocketUnavailableError('rejected', `the daemon rejected the renewed websocket token: ${text}`));
+            return;
+        }
+        this.push({ type: 'gap', why: `the daemon sent a jwt error (${text})` });
+    }
+    onThrottled(conn, what) {
+        this.blockedUntil = this.now() + this.timing.throttleBackoffMs;
+        this.options.log.debug(`The daemon throttled this socket (${what || 'global'}); sending nothing for ${this.timing.throttleBackoffMs} ms.`);
+        const pending = this.auth?.conn === conn ? this.auth : undefined;
+        // A throttled message is dropped, so an unanswered `auth` goes again after the pause.
+        if (pending)
+            this.sendAuth(pending);
+        if (this.authenticated)
+            this.push({ type: 'gap', why: `the daemon throttled this socket (${what || 'global'})` });
+    }
+    record(event) {
+        this.seen.set(event.uuid, event);
+        this.options.log.debug(`Websocket: backup ${event.uuid} completed (${event.isSuccessful ? 'successful' : 'failed'}).`);
+        this.push({ type: 'completed', event });
+    }
+    // ---- keeping the token fresh and the socket open ----------------------------------------
+    /** Fetches fresh credentials and re-sends `auth` on the same connection, as the panel's own client does. */
+    async refresh(conn, gapWhy) {
+        if (gapWhy)
+            this.pendingGap = gapWhy;
+        if (this.refreshing === conn || conn !== this.conn)
+            return;
+        this.refreshing = conn;
+        try {
+            const credentials = await this.fetchCredentials();
+            if (conn !== this.conn || this.closed)
+                return;
+            if (credentials.socket !== this.socketUrl) {
+                this.connectionLost(conn, 'the panel now gives another socket address for the server');
+                return;
+            }
+            this.token = credentials.token;
+            await this.authenticate(conn);
+            this.options.log.debug('Renewed the websocket token.');
+            if (this.pendingGap) {
+                this.push({ type: 'gap', why: this.pendingGap });
+                this.pendingGap = undefined;
+            }
+        }
+        catch (error) {
+            if (!this.closed)
+                this.connectionLost(conn, `the websocket token could not be renewed: ${messageOf(error)}`);
+        }
+        finally {
+            if (this.refreshing === conn)
+                this.refreshing = undefined;
+        }
+    }
+    onDropped(why, conn) {
+        if (conn !== this.conn || this.closed)
+            return;
+        // While an `auth` is unanswered, whoever sent it deals with the failure.
+        if (this.auth?.conn === conn) {
+            this.settleAuth(this.auth, new WebsocketUnavailableError('refused', `${why} before auth was answered.`));
+            return;
+        }
+        this.connectionLost(conn, why);
+    }
+    connectionLost(conn, why) {
+        if (conn !== this.conn)
+            return;
+        this.conn = undefined;
+        this.authenticated = false;
+        if (this.auth?.conn === conn)
+            this.settleAuth(this.auth, new WebsocketUnavailableError('refused', why));
+        conn.close();
+        if (this.closed || this.lostWhy !== undefined)
+            return;
+        this.options.log.info(`The daemon's websocket connection was lost (${why}); reconnecting.`);
+        void this.reconnect(why);
+    }
+    /** Bounded exponential backoff, fresh credentials each time; `gap` once back, `lost` after too many failures. */
+    async reconnect(why) {
+        if (this.reconnecting)
+            return;
+        this.reconnecting = true;
+        let failures = 0;
+        let problem = why;
+        try {
+            for (;;) {
+                if (failures >= this.maxReconnects) {
+                    this.markLost(failures === 0 ? `the connection was lost (${why})` : `the connection was lost (${why}) and ${failures} reconnect(s) failed; the last: ${problem}`);
+                    return;
+                }
+                await sleep(Math.min(this.timing.maxReconnectDelayMs, this.timing.reconnectDelayMs * 2 ** failures), this.stop.signal);
+                try {
+                    await this.connect();
+                }
+                catch (error) {
+                    if (this.closed)
+                        return;
+                    failures++;
+                    problem = messageOf(error);
+                    this.options.log.debug(`Websocket reconnect ${failures} of ${this.maxReconnects} failed: ${problem}`);
+                    continue;
+                }
+                this.options.log.info("Reconnected to the daemon's websocket.");
+                const gap = `reconnected after ${why}; events meanwhile were missed`;
+                this.push({ type: 'gap', why: this.pendingGap ? `${this.pendingGap}; ${gap}` : gap });
+                this.pendingGap = undefined;
+                return;
+            }
+        }
+        catch {
+            // Stopped while waiting.
+        }
+        finally {
+            this.reconnecting = false;
+        }
+    }
+    markLost(why) {
+        this.lostWhy = secrets.redact(why);
+        this.options.log.debug(`Stopped listening on the daemon's websocket: ${this.lostWhy}`);
+        for (const waiter of this.waiters.splice(0)) {
+            clearTimeout(waiter.timer);
+            waiter.resolve({ type: 'lost', why: this.lostWhy });
+        }
+    }
+    // ---- signals to the caller ----------------------------------------------------------------
+    push(signal) {
+        if (this.closed)
+            return;
+        const waiter = this.waiters.shift();
+        if (waiter) {
+            clearTimeout(waiter.timer);
+            waiter.resolve(signal);
+            return;
+        }
+        const last = this.queue.at(-1);
+        if (signal.type === 'gap' && last?.type === 'gap') {
+            // One REST read covers any number of gaps.
+            const joined = `${last.why}; ${signal.why}`;
+            last.why = joined.length <= GAP_TEXT_LIMIT ? joined : signal.why;
+            return;
+        }
+        this.queue.push(signal);
+    }
+    removeWaiter(waiter) {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0)
+            this.waiters.splice(index, 1);
+    }
+    shutdown() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        const aborted = this.options.signal.aborted;
+        this.options.signal.removeEventListener('abort', this.onAbort);
+        this.stop.abort(aborted ? this.options.signal.reason : new Error('closed'));
+        if (this.auth)
+            this.settleAuth(this.auth, this.stop.signal.reason);
+        this.conn?.close();
+        this.conn = undefined;
+        for (const waiter of this.waiters.splice(0)) {
+            clearTimeout(waiter.timer);
+            if (aborted)
+                waiter.reject(this.options.signal.reason);
+            else
+                waiter.resolve({ type: 'lost', why: 'closed' });
+        }
+    }
+}
+/** The socket address, `ws://` only when allowed (the token would travel in clear text). */
+function checkSocketUrl(socket, allowInsecureHttp) {
+    let url;
+    try {
+        url = new URL(socket);
+    }
+    catch {
+        throw new WebsocketUnavailableError('failed', 'the panel gave a websocket address that is not a URL.');
+    }
+    if (url.protocol === 'http:')
+        url.protocol = 'ws:';
+    if (url.protocol === 'https:')
+        url.protocol = 'wss:';
+    if (url.protocol === 'ws:' && !allowInsecureHttp) {
+        throw new WebsocketUnavailableError('insecure', `the daemon's websocket is unencrypted (ws://${url.host}), so its token would travel in clear text; set allow-insecure-http: true to use it.`);
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+        throw new WebsocketUnavailableError('failed', `the panel gave a websocket address with the scheme ${url.protocol}, not wss: or ws:.`);
+    }
+    return url;
+}
+/** `wss://node:8080/...` as `https://node:8080/...`, the form the proxy decision takes. */
+function httpForm(url) {
+    const form = new URL(url.href);
+    form.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+    return form;
+}
+function credentialsFailure(error) {
+    if (error instanceof WebsocketUnavailableError)
+        return error;
+    const message = secrets.redact(messageOf(error));
+    if (error instanceof PanelError && error.status === 403) {
+        return new WebsocketUnavailableError('no-permission', `${message} (the key's user needs the websocket.connect permission).`, { cause: error });
+    }
+    if (error instanceof PanelError && error.status === 409) {
+        return new WebsocketUnavailableError('state-conflict', `${message} (the panel gives no websocket while the server is suspended, restoring a backup, being transferred or not installed).`, { cause: error });
+    }
+    return new WebsocketUnavailableError('failed', `could not get the websocket credentials: ${message}`, { cause: error });
+}
+/** Settles with the promise, or rejects with the signal's reason once it is aborted. */
+function untilStopped(promise, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/wait/wait-for-backup.ts
+
+
+
+
+
+
+
+/**
+ * Chooses how to wait, before the backup is created: with `auto` and `websocket` the socket is
+ * opened and authenticated first, so a backup that finishes within milliseconds is not missed
+ * (wings.md §5.4). `auto` falls back to polling, saying why in one line; `websocket` fails.
+ */
+async function prepareWaiter(ctx, server) {
+    const strategy = ctx.settings.waitStrategy;
+    if (strategy === 'poll')
+        return waiter(ctx, undefined);
+    let reason;
+    if (hasPermission(server.permissions, 'websocket.connect') === false) {
+        reason = "the key's user lacks the websocket.connect permission";
+    }
+    else {
+        try {
+            const events = await BackupEvents.open({
+                credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
+                panelUrl: ctx.settings.panelUrl,
+                allowInsecureHttp: ctx.settings.allowInsecureHttp,
+                dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
+                signal: ctx.signal,
+                log: ctx.log,
+                now: ctx.now,
+            });
+            return waiter(ctx, events);
+        }
+        catch (error) {
+            if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError))
+                throw error;
+            reason = error.message;
+        }
+    }
+    if (strategy === 'websocket') {
+        throw new ActionError(`wait-strategy is websocket, but the server's websocket cannot be used: ${reason}. Nothing was created. Use wait-strategy: auto or poll.`);
+    }
+    ctx.log.info(`Waiting by polling instead of the websocket: ${reason}.`);
+    return waiter(ctx, undefined);
+}
+function waiter(ctx, events) {
+    return {
+        async wait(backup, deadline) {
+            const started = ctx.now();
+            const onUpdate = (fresh) => {
+                ctx.outputs.setBackup(fresh);
+                ctx.report.backup = fresh;
+            };
+            const interval = formatElapsed(ctx.settings.pollIntervalMs);
+            ctx.log.info(events
+                ? `Waiting for backup ${backup.uuid} on the server's websocket, with a REST check every ${formatElapsed(ctx.settings.pollIntervalMs * SAFETY_POLL_FACTOR)} (wait-timeout ${formatElapsed(ctx.settings.waitTimeoutMs)}).`
+                : `Waiting for backup ${backup.uuid} by polling every ${interval} (wait-timeout ${formatElapsed(ctx.settings.waitTimeoutMs)}).`);
+            const finished = events ? await waitWithEvents(ctx, events, backup, deadline, onUpdate) : await pollBackup(ctx, backup, deadline, onUpdate);
+            onUpdate(finished);
+            if (backupState(finished) === 'failed') {
+                throw new ActionError(`backup ${finished.uuid} ('${finished.name}') failed after ${formatElapsed(ctx.now() - started)}: the panel reports it finished unsuccessfully. ` +
+                    "Check the node's Wings log and its free disk space, and the ignored-files patterns; then run again.");
+            }
+            ctx.log.info(`Backup ${finished.uuid} finished after ${formatElapsed(ctx.now() - started)}.`);
+            return finished;
+        },
+        close() {
+            events?.close();
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/panel/backups.ts
+/** `created_at` as epoch milliseconds, honouring its offset (the panel's timezone need not be UTC). */
+function createdAtMs(backup) {
+    const ms = Date.parse(backup.createdAt);
+    return Number.isNaN(ms) ? 0 : ms;
+}
+/**
+ * Newest first by `created_at`. The panel lists in insertion order without sorting
+ * (panel-api.md §2.3), so for equal timestamps the later entry is the newer one.
+ */
+function sortNewestFirst(backups) {
+    return backups
+        .map((backup, index) => ({ backup, index, at: createdAtMs(backup) }))
+        .sort((a, b) => b.at - a.at || b.index - a.index)
+        .map(({ backup }) => backup);
+}
+
+;// CONCATENATED MODULE: ./src/retention/calendar.ts
+/**
+ * Calendar buckets for `keep-daily`, `keep-weekly` and `keep-monthly`, always in UTC
+ * (interface.md "Retention": "days / ISO weeks / months (UTC)"), whatever offset `created_at` had.
+ * Each key identifies one bucket; two instants share a bucket exactly when their keys are equal.
+ */
+const pad = (value, width = 2) => String(value).padStart(width, '0');
+/** `YYYY-MM-DD` of the UTC day holding `ms`. */
+function utcDayKey(ms) {
+    const date = new Date(ms);
+    return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+/** `YYYY-MM` of the UTC month holding `ms`. */
+function utcMonthKey(ms) {
+    const date = new Date(ms);
+    return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}`;
+}
+/** ISO 8601 week-numbering year and week (1..53) of the UTC day holding `ms`. */
+function isoWeek(ms) {
+    const date = new Date(ms);
+    const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    // Weeks start on Monday; a week belongs to the year that holds its Thursday.
+    const weekday = (date.getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+    const thursday = new Date(day + (3 - weekday) * 86_400_000);
+    const year = thursday.getUTCFullYear();
+    const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000));
+    return { year, week };
+}
+/** `YYYY-Www` of the ISO week (UTC) holding `ms`. */
+function isoWeekKey(ms) {
+    const { year, week } = isoWeek(ms);
+    return `${pad(year, 4)}-W${pad(week)}`;
+}
+
+;// CONCATENATED MODULE: ./src/retention/plan.ts
+
+
+
+/** `created_at` in epoch ms honouring its offset, or undefined when it does not parse. */
+function parsedCreatedAt(backup) {
+    const ms = Date.parse(backup.createdAt);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+function pretendBackup(pretend) {
+    return {
+        uuid: '',
+        name: pretend.name,
+        isSuccessful: true,
+        isLocked: false,
+        checksum: null,
+        bytes: 0,
+        createdAt: pretend.createdAt,
+        completedAt: pretend.createdAt,
+        ignoredFiles: [],
+        attributes: {},
+    };
+}
+const BUCKET_RULES = [
+    { reason: 'keep-daily', count: (rules) => rules.keepDaily, bucket: utcDayKey },
+    { reason: 'keep-weekly', count: (rules) => rules.keepWeekly, bucket: isoWeekKey },
+    { reason: 'keep-monthly', count: (rules) => rules.keepMonthly, bucket: utcMonthKey },
+];
+function planRetention(input) {
+    const { rules, matches, now, protectedUuids } = input;
+    const pretend = input.pretend ? pretendBackup(input.pretend) : undefined;
+    // The pretend one goes last: for equal created_at the later entry is the newer (panel-api.md §2.3).
+    const sorted = sortNewestFirst(pretend ? [...input.backups, pretend] : input.backups);
+    // The backups the rules count: successful and matching, locked or protected ones included,
+    // newest first (interface.md: "the newest N successful backups matching retention-match").
+    const candidates = sorted.filter((backup) => backupState(backup) === 'successful' && matches(backup.name));
+    const keptBy = new Map(candidates.map((backup) => [backup, []]));
+    const keepFor = (backup, reason) => {
+        keptBy.get(backup)?.push(reason);
+    };
+    if (rules.keep !== undefined) {
+        for (const backup of candidates.slice(0, rules.keep))
+            keepFor(backup, 'keep');
+    }
+    // As restic's --keep-daily: walking newest first, keep a backup when its bucket differs from the
+    // last bucket this rule kept, until N buckets are kept. Buckets are UTC days / ISO weeks / months.
+    for (const rule of BUCKET_RULES) {
+        const count = rule.count(rules);
+        if (count === undefined)
+            continue;
+        let kept = 0;
+        let last;
+        for (const backup of candidates) {
+            if (kept >= count)
+                break;
+            const ms = parsedCreatedAt(backup);
+            if (ms === undefined)
+                continue; // no known day: no bucket holds it
+            const bucket = rule.bucket(ms);
+            if (bucket === last)
+                continue;
+            keepFor(backup, rule.reason);
+            last = bucket;
+            kept += 1;
+        }
+    }
+    if (rules.maxAgeMs !== undefined) {
+        for (const backup of candidates) {
+            const ms = parsedCreatedAt(backup);
+            // "Keep successful backups younger than max-age": age = now − created_at (with its offset).
+            if (ms !== undefined && now - ms < rules.maxAgeMs)
+                keepFor(backup, 'max-age');
+        }
+    }
+    const hasKeepRule = rules.keep !== undefined ||
+        rules.keepDaily !== undefined ||
+        rules.keepWeekly !== undefined ||
+        rules.keepMonthly !== undefined ||
+        rules.maxAgeMs !== undefined;
+    // The newest successful matching backup, locked or not, is never deleted: a floor no rule lowers.
+    // When that is the pretend one, the real run would have given the floor to the new backup.
+    const newestSuccessful = candidates[0];
+    const decisions = [];
+    for (const backup of sorted) {
+        if (backup === pretend)
+            continue;
+        const state = backupState(backup);
+        const protectedBy = [];
+        // A locked backup is never deleted, failed ones included (a pruned failed backup keeps its lock, panel-api.md §4.2).
+        if (backup.isLocked)
+            protectedBy.push('locked');
+        // Running: `completed_at` is null (panel-api.md §4.2).
+        if (state === 'pending')
+            protectedBy.push('running');
+        if (protectedUuids.has(backup.uuid))
+            protectedBy.push('this-run');
+        if (backup === newestSuccessful)
+            protectedBy.push('newest-successful');
+        // Non-matching backups are never touched.
+        if (!matches(backup.name))
+            protectedBy.push('not-matching');
+        if (state === 'successful' && !hasKeepRule)
+            protectedBy.push('no-rule');
+        if (state === 'failed' && !rules.pruneFailed)
+            protectedBy.push('failed-without-prune-failed');
+        if (state === 'successful' && parsedCreatedAt(backup) === undefined)
+            protectedBy.push('unknown-created-at');
+        const kept = keptBy.get(backup) ?? [];
+        decisions.push({ backup, delete: protectedBy.length === 0 && kept.length === 0, keptBy: kept, protectedBy });
+    }
+    const toDelete = decisions.filter((decision) => decision.delete).map((decision) => decision.backup).reverse();
+    // meta.backup_count counts running + successful backups (panel-api.md §3.2); failed ones hold no slot.
+    const nonFailed = input.backups.filter((backup) => backupState(backup) !== 'failed').length;
+    const deletedNonFailed = toDelete.filter((backup) => backupState(backup) !== 'failed').length;
+    const plan = {
+        decisions,
+        toDelete,
+        remainingNonFailed: nonFailed - deletedNonFailed + (pretend ? 1 : 0),
+        hasKeepRule,
+    };
+    if (pretend && keptBy.has(pretend))
+        plan.pretendKeptBy = keptBy.get(pretend) ?? [];
+    return plan;
+}
+/**
+ * `rotate`: the one backup to delete to make room: the oldest successful, unlocked, matching, not
+ * protected backup. Stricter than the panel's schedules (panel-api.md §6), which may pick a running
+ * one. No newest-successful floor here: with a limit of 1 the only backup goes (the caller warns).
+ * When none may be deleted, `reason` says why, checked in this order: no backup matches; none of
+ * the matching ones is successful (running or failed); every successful matching one is locked;
+ * every unlocked one is protected.
+ */
+function planRotation(input) {
+    const oldestFirst = sortNewestFirst(input.backups).reverse();
+    const matching = oldestFirst.filter((backup) => input.matches(backup.name));
+    if (matching.length === 0)
+        return { victim: undefined, reason: 'none-matching' };
+    const successful = matching.filter((backup) => backupState(backup) === 'successful');
+    if (successful.length === 0)
+        return { victim: undefined, reason: 'none-successful' };
+    const unlocked = successful.filter((backup) => !backup.isLocked);
+    if (unlocked.length === 0)
+        return { victim: undefined, reason: 'all-locked' };
+    const victim = unlocked.find((backup) => !input.protectedUuids.has(backup.uuid));
+    return victim ? { victim } : { victim: undefined, reason: 'all-protected' };
+}
+
+;// CONCATENATED MODULE: ./src/operations/apply-retention.ts
+
+
+
+
+
+
+
+/**
+ * Applies keep / keep-daily / keep-weekly / keep-monthly / max-age / prune-failed: reads every
+ * backup, plans with the pure planner, and deletes oldest first (or, in a dry run, only says so).
+ * Every deletion is recorded in the `deleted` output and the summary. A deletion the panel
+ * refuses does not stop the others; the step fails at the end, naming them.
+ */
+async function applyRetention(ctx, options) {
+    const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
+    const { backups } = await ctx.client.listBackups(ctx.serverId);
+    const plan = planRetention({
+        backups,
+        rules: ctx.settings.retention,
+        matches,
+        now: ctx.now(),
+        protectedUuids: options.protectedUuids,
+        ...(options.pretend ? { pretend: options.pretend } : {}),
+    });
+    const considered = plan.decisions.filter((decision) => !decision.protectedBy.includes('not-matching')).length;
+    ctx.log.info(`Retention: ${considered} of ${backups.length} backup(s) match ${description}; ${plan.toDelete.length} to delete${ctx.settings.dryRun ? ' (dry run: nothing is deleted)' : ''}.`);
+    ctx.outputs.startDeleted();
+    const refused = [];
+    for (const backup of plan.toDelete) {
+        const age = formatElapsed(ctx.now() - createdAtMs(backup));
+        const what = `backup ${backup.uuid} ('${backup.name}', ${backupState(backup)}, ${age} old${backup.isSuccessful ? `, ${formatBytes(backup.bytes)}` : ''})`;
+        if (!ctx.settings.dryRun) {
+            try {
+                await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
+            }
+            catch (error) {
+                if (!(error instanceof PanelError))
+                    throw error;
+                refused.push(`${backup.uuid}: ${error.status} ${error.detail}`);
+                ctx.log.warning(`Could not delete ${what}: ${error.detail}`);
+                continue;
+            }
+        }
+        ctx.outputs.addDeleted(backup.uuid);
+        ctx.report.deleted.push({ uuid: backup.uuid, name: backup.name, createdAt: backup.createdAt, bytes: backup.bytes });
+        ctx.log.info(`${ctx.settings.dryRun ? 'Would delete' : 'Deleted'} ${what}.`);
+    }
+    warnWhenAtLimit(ctx, options.server, plan.remainingNonFailed);
+    if (refused.length > 0) {
+        throw new ActionError(`retention could not delete ${refused.length} backup(s): ${refused.join('; ')}. The others were handled; run again or delete them by hand.`);
+    }
+}
+/** Retention that keeps the server at its limit means the next create will be refused. */
+function warnWhenAtLimit(ctx, server, remaining) {
+    const limit = server.backupLimit;
+    if (limit === null || limit <= 0 || ctx.settings.rotate || remaining < limit)
+        return;
+    ctx.log.warning(`Retention keeps ${remaining} backup(s) (running and successful) and the server's backup limit is ${limit}: the next create will be refused. ` +
+        'Keep fewer, raise the limit, or set rotate: true.');
 }
 
 ;// CONCATENATED MODULE: ./src/http/retry-policy.ts
@@ -32494,24 +33788,53 @@ function decideRetry(kind, outcome, state, limits, now, random) {
     return { retry: true, delayMs: backoffDelay(state.attempt, limits, random), reason: `network error (${outcome.kind})` };
 }
 
-;// CONCATENATED MODULE: ./src/panel/backups.ts
-/** `created_at` as epoch milliseconds, honouring its offset (the panel's timezone need not be UTC). */
-function createdAtMs(backup) {
-    const ms = Date.parse(backup.createdAt);
-    return Number.isNaN(ms) ? 0 : ms;
+;// CONCATENATED MODULE: ./src/operations/rotation.ts
+
+
+
+
+
+/** The panel's "limit reached" refusal of a create (panel-api.md §5.3). */
+function isBackupLimitReached(error) {
+    return error.status === 400 && error.code === 'TooManyBackupsException';
 }
 /**
- * Newest first by `created_at`. The panel lists in insertion order without sorting
- * (panel-api.md §2.3), so for equal timestamps the later entry is the newer one.
+ * `rotate`: the panel refused the create because the server is at its backup limit. Deletes the
+ * oldest successful, unlocked backup matching retention-match (never a running, failed, locked
+ * or unmatched one — stricter than the panel's own schedules, panel-api.md §6), so the create can
+ * be sent again. Throws, saying why, when nothing may be deleted.
  */
-function sortNewestFirst(backups) {
-    return backups
-        .map((backup, index) => ({ backup, index, at: createdAtMs(backup) }))
-        .sort((a, b) => b.at - a.at || b.index - a.index)
-        .map(({ backup }) => backup);
+async function rotateOneBackup(ctx, server, refusal) {
+    if (server.backupLimit === 0 || /limit of 0 backups/.test(refusal.detail)) {
+        throw new ActionError("backups are disabled on this server (its backup limit is 0); rotation cannot make room. Ask the panel's administrator to raise the limit.", { cause: refusal });
+    }
+    const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
+    const { backups } = await ctx.client.listBackups(ctx.serverId);
+    const { victim, reason } = planRotation({ backups, matches, protectedUuids: new Set() });
+    if (!victim) {
+        const why = {
+            'none-matching': `no backup matches ${description}; backups made by hand or by other repositories are never rotated. Set retention-match to choose which may go`,
+            'none-successful': `no successful backup matches ${description} (the matching ones are running or failed)`,
+            'all-locked': `every successful backup matching ${description} is locked`,
+            'all-protected': `every backup matching ${description} is protected`,
+        }[reason ?? 'none-matching'];
+        throw new ActionError(`the server is at its backup limit (${refusal.detail}) and rotate found nothing it may delete: ${why}.`, { cause: refusal });
+    }
+    const what = `backup ${victim.uuid} ('${victim.name}', ${formatElapsed(ctx.now() - createdAtMs(victim))} old, ${formatBytes(victim.bytes)})`;
+    ctx.log.info(`The server is at its backup limit; rotate deletes the oldest matching backup, ${what}.`);
+    await ctx.client.deleteBackup(ctx.serverId, victim.uuid);
+    ctx.outputs.addDeleted(victim.uuid);
+    ctx.report.deleted.push({ uuid: victim.uuid, name: victim.name, createdAt: victim.createdAt, bytes: victim.bytes });
+}
+/** With a limit of 1, the only backup goes before the new one exists. */
+function warnAboutLimitOfOne(ctx, server) {
+    if (ctx.settings.rotate && server.backupLimit === 1) {
+        ctx.log.warning("The server's backup limit is 1: rotate deletes the only backup before the new one exists, so a failed new backup leaves none. Ask for a limit of at least 2.");
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/operations/create-request.ts
+
 
 
 
@@ -32523,6 +33846,8 @@ function sortNewestFirst(backups) {
 const MAX_CREATE_ATTEMPTS = 3;
 /** How often the creation throttle is waited out before giving up. */
 const MAX_THROTTLE_WAITS = 3;
+/** Backups rotated away at most for one create. */
+const MAX_ROTATIONS = 50;
 /**
  * After an ambiguous failure, how long after sending the panel may still be working on the
  * create: its own call to the daemon runs inside the request (panel-api.md §4.1). A backup not
@@ -32537,22 +33862,31 @@ const CREATE_SETTLE_MS = 30_000;
  * create repeated. The creation throttle (429 TooManyRequestsHttpException) is waited out when
  * its Retry-After fits before the deadline.
  */
-async function createWithoutDuplicates(ctx, request, clock, deadline) {
+async function createWithoutDuplicates(ctx, request, clock, deadline, 
+/** Called when the panel refuses because the server is at its limit; makes room or throws. */
+makeRoom) {
     // The panel's created_at has whole seconds; allow one more for the Date header's rounding.
     const notBefore = panelNow(ctx, clock) - 2_000;
     let throttleWaits = 0;
+    let rotations = 0;
     for (let attempt = 1;; attempt++) {
         const sentAt = ctx.now();
         try {
             return { backup: await ctx.client.createBackup(ctx.serverId, request), adopted: false };
         }
         catch (error) {
+            if (error instanceof PanelError && isBackupLimitReached(error) && makeRoom && rotations < MAX_ROTATIONS) {
+                await makeRoom(error);
+                rotations++;
+                attempt--;
+                continue;
+            }
             if (isCreationThrottle(error)) {
                 if (throttleWaits >= MAX_THROTTLE_WAITS)
-                    throw throttleError(ctx, error, undefined);
+                    throw throttleError(ctx, error, undefined, rotations);
                 const waitMs = requestedDelay(error.headers, ctx.now());
                 if (waitMs === undefined || ctx.now() + waitMs > deadline)
-                    throw throttleError(ctx, error, waitMs);
+                    throw throttleError(ctx, error, waitMs, rotations);
                 throttleWaits++;
                 attempt--;
                 ctx.log.info(`The panel's creation throttle refused the backup (${error.detail}); waiting ${formatElapsed(waitMs)} as it asks.`);
@@ -32613,12 +33947,15 @@ function isAmbiguous(error) {
 function mayStillBeProcessing(error) {
     return !(error instanceof PanelError && error.code !== undefined);
 }
-function throttleError(ctx, error, waitMs) {
+function throttleError(ctx, error, waitMs, rotations) {
+    // Pterodactyl counts soft-deleted backups in the throttle window (panel-api.md §5.4).
+    const rotated = rotations > 0 ? ' Deleting backups does not free the throttle on Pterodactyl 1.11: deleted backups still count for its period.' : '';
     const when = waitMs === undefined
         ? 'The panel did not say when another backup will be allowed.'
         : `Another backup will be allowed at ${new Date(ctx.now() + waitMs).toISOString()} (in ${formatElapsed(waitMs)}), after wait-timeout runs out.`;
     return new ActionError(`the panel's creation throttle refused the backup: ${error.detail} ${when} ` +
-        'Raise wait-timeout to wait for it, run less often, or set skip-if-newer-than to reuse a recent backup.', { cause: error });
+        'Raise wait-timeout to wait for it, run less often, or set skip-if-newer-than to reuse a recent backup.' +
+        rotated, { cause: error });
 }
 
 ;// CONCATENATED MODULE: ./src/operations/download-url.ts
@@ -32664,6 +34001,28 @@ function requirePermission(server, permission, purpose) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/operations/skip-recent.ts
+
+
+
+
+/**
+ * `skip-if-newer-than`: the newest successful backup matching retention-match (every backup when
+ * it is empty) that is younger than the threshold, if any.
+ */
+async function findRecentBackup(ctx, thresholdMs) {
+    const matches = choosingMatcher(ctx.settings);
+    const { backups } = await ctx.client.listBackups(ctx.serverId);
+    const recent = backups.find((backup) => backupState(backup) === 'successful' && matches(backup.name));
+    if (!recent)
+        return undefined;
+    const age = ctx.now() - createdAtMs(recent);
+    if (age >= thresholdMs)
+        return undefined;
+    ctx.log.info(`Skipping the create: backup ${recent.uuid} ('${recent.name}') succeeded ${formatElapsed(Math.max(0, age))} ago, within skip-if-newer-than (${formatElapsed(thresholdMs)}).`);
+    return recent;
+}
+
 ;// CONCATENATED MODULE: ./src/operations/create.ts
 
 
@@ -32672,75 +34031,110 @@ function requirePermission(server, permission, purpose) {
 
 
 
-/** `create`: make a backup, wait until the panel says it finished, report it. */
+
+
+
+
+/**
+ * `create`: make a backup (or reuse a recent one with skip-if-newer-than), wait until the panel
+ * says it finished, report it, then apply retention. Nothing is deleted when the create or its
+ * wait failed.
+ */
 async function createOperation(ctx) {
-    const { settings, log } = ctx;
+    const { settings } = ctx;
     const deadline = ctx.now() + settings.waitTimeoutMs;
     const view = await readServer(ctx);
     const clock = { panelDate: view.panelDate, localAt: ctx.now() };
     const server = view.server;
-    requirePermission(server, 'backup.create', 'create backups');
-    if (settings.wait)
-        requirePermission(server, 'backup.read', 'wait for the backup to finish (or set wait: false)');
+    checkPermissions(ctx, server);
     if (server.backupLimit === 0) {
         throw new ActionError("backups are disabled on this server: its backup limit is 0. Ask the panel's administrator to raise the limit.");
     }
-    const lockIgnored = settings.locked && hasPermission(server.permissions, 'backup.delete') === false;
+    if (settings.rotate || hasRetentionRule(settings))
+        ctx.outputs.startDeleted();
+    warnAboutLimitOfOne(ctx, server);
     const name = settings.name ?? defaultBackupName(ctx.workflow);
     ctx.outputs.setName(name);
     ctx.outputs.setSkipped(false);
+    if (settings.skipIfNewerThanMs !== undefined) {
+        const recent = await findRecentBackup(ctx, settings.skipIfNewerThanMs);
+        if (recent) {
+            ctx.outputs.setSkipped(true);
+            report(ctx, recent);
+            ctx.report.status = 'skipped';
+            ctx.report.notes.push(`Nothing was created: backup ${recent.uuid} is recent enough (skip-if-newer-than).`);
+            await offerDownloadUrl(ctx, server, recent);
+            return;
+        }
+    }
     const request = { name, ignored: settings.ignoredFiles, locked: settings.locked };
     const described = `backup '${name}' on server ${ctx.serverId}${settings.locked ? ', locked' : ''}${settings.ignoredFiles.length ? `, leaving out ${settings.ignoredFiles.length} pattern(s)` : ''}`;
     if (settings.dryRun) {
-        const note = `Dry run: would create ${described}${settings.wait ? ' and wait for it' : ''}. Nothing was changed.`;
-        log.info(note);
-        ctx.report.notes.push(note);
-        if (lockIgnored)
-            log.warning("locked would be ignored: the key's user lacks backup.delete, without which the panel creates the backup unlocked.");
+        await dryRun(ctx, server, described, name);
         return;
     }
+    // The socket (if any) is open and authenticated before the create, so no completion is missed.
+    const waiter = settings.wait ? await prepareWaiter(ctx, server) : undefined;
+    try {
+        await createAndWait(ctx, server, request, described, { clock, deadline, waiter });
+    }
+    finally {
+        waiter?.close();
+    }
+}
+async function createAndWait(ctx, server, request, described, { clock, deadline, waiter }) {
+    const { settings, log } = ctx;
     log.info(`Creating ${described}.`);
-    const { backup } = await createWithoutDuplicates(ctx, request, clock, deadline);
-    ctx.outputs.setBackup(backup);
-    ctx.report.backup = backup;
+    const makeRoom = settings.rotate ? (refusal) => rotateOneBackup(ctx, server, refusal) : undefined;
+    const { backup } = await createWithoutDuplicates(ctx, request, clock, deadline, makeRoom);
+    report(ctx, backup);
     log.info(`Backup ${backup.uuid} ('${backup.name}') started.`);
     if (settings.locked && !backup.isLocked) {
         log.warning("The backup was created unlocked although locked: true was asked: the panel ignores is_locked when the key's user lacks backup.delete.");
     }
-    if (!settings.wait) {
+    if (!waiter) {
         log.info('Not waiting (wait: false): the backup is running; status is pending.');
+        if (hasRetentionRule(settings))
+            log.warning('Retention is skipped with wait: false: nothing is deleted before the new backup is known to have succeeded.');
         return;
     }
-    const finished = await waitForBackup(ctx, backup, deadline);
+    const finished = await waiter.wait(backup, deadline);
+    report(ctx, finished);
     await offerDownloadUrl(ctx, server, finished);
+    if (hasRetentionRule(settings))
+        await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
-
-;// CONCATENATED MODULE: ./src/retention/name-match.ts
-function globToRegExp(glob) {
-    let source = '';
-    for (const char of glob) {
-        if (char === '*')
-            source += '[\\s\\S]*';
-        else if (char === '?')
-            source += '[\\s\\S]';
-        else
-            source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+function report(ctx, backup) {
+    ctx.outputs.setBackup(backup);
+    ctx.report.backup = backup;
+}
+function checkPermissions(ctx, server) {
+    const { settings } = ctx;
+    requirePermission(server, 'backup.create', 'create backups');
+    if (settings.wait || settings.skipIfNewerThanMs !== undefined)
+        requirePermission(server, 'backup.read', 'read backups (to wait, or for skip-if-newer-than)');
+    if (settings.rotate || hasRetentionRule(settings))
+        requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
+    if (settings.locked && hasPermission(server.permissions, 'backup.delete') === false) {
+        ctx.log.warning("locked will be ignored: the key's user lacks backup.delete, without which the panel creates the backup unlocked.");
     }
-    return new RegExp(`^${source}$`, 'u');
 }
-function compileNameMatcher(lines) {
-    const include = [];
-    const exclude = [];
-    for (const line of lines) {
-        if (line.startsWith('!'))
-            exclude.push(globToRegExp(line.slice(1)));
-        else
-            include.push(globToRegExp(line));
+/** Says what a real run would do, reading but changing nothing. */
+async function dryRun(ctx, server, described, name) {
+    const { settings, log } = ctx;
+    const note = `Dry run: would create ${described}${settings.wait ? ' and wait for it' : ''}. Nothing was changed.`;
+    log.info(note);
+    ctx.report.notes.push(note);
+    if (settings.rotate && server.backupLimit !== null) {
+        const { backupCount } = await ctx.client.listBackups(ctx.serverId);
+        if (backupCount !== undefined && backupCount >= server.backupLimit) {
+            log.info(`The server holds ${backupCount} of ${server.backupLimit} backups, so the panel would refuse the create and rotate would delete the oldest matching backup first.`);
+        }
     }
-    return (name) => (include.length === 0 || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
+    if (hasRetentionRule(settings)) {
+        await applyRetention(ctx, { server, protectedUuids: new Set(), pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
+    }
 }
-/** Every name matches (choosing `latest` or a recent backup with an empty `retention-match`). */
-const matchEveryName = () => true;
 
 ;// CONCATENATED MODULE: ./src/operations/resolve-backup.ts
 
@@ -32763,7 +34157,7 @@ async function resolveBackup(ctx, ref) {
             throw error;
         }
     }
-    const matches = ctx.settings.retentionMatch.length > 0 ? compileNameMatcher(ctx.settings.retentionMatch) : matchEveryName;
+    const matches = choosingMatcher(ctx.settings);
     const { backups } = await ctx.client.listBackups(ctx.serverId);
     const candidates = backups.filter((backup) => matches(backup.name));
     const latest = candidates.find((backup) => backupState(backup) === 'successful');
@@ -32800,7 +34194,7 @@ async function deleteOperation(ctx) {
     const what = `backup ${backup.uuid} ('${backup.name}', ${state}${state === 'successful' ? `, ${formatBytes(backup.bytes)}` : ''}, created ${backup.createdAt})`;
     if (state === 'pending')
         ctx.log.warning(`Backup ${backup.uuid} is still running; deleting it stops it.`);
-    ctx.outputs.setDeleted([backup.uuid]);
+    ctx.outputs.addDeleted(backup.uuid);
     ctx.report.deleted.push(entry);
     if (ctx.settings.dryRun) {
         const note = `Dry run: would delete ${what}. Nothing was changed.`;
@@ -32937,7 +34331,332 @@ async function lockOperation(ctx, wantLocked) {
     throw new ActionError(`backup ${backup.uuid} could not be ${verb}ed: its lock kept changing. Check who else changes it, then run again.`);
 }
 
+;// CONCATENATED MODULE: ./src/operations/prune.ts
+
+
+/** `prune`: apply the retention rules without creating anything. */
+async function pruneOperation(ctx) {
+    const { server } = await readServer(ctx);
+    requirePermission(server, 'backup.read', 'read backups');
+    requirePermission(server, 'backup.delete', 'delete backups');
+    await applyRetention(ctx, { server, protectedUuids: new Set() });
+}
+
+;// CONCATENATED MODULE: ./src/restore/outcome.ts
+
+// The panel logs the end of a restore with these events (BackupStatusController::restore). The
+// failure event has been seen with a dot instead of the colon, so both spellings count.
+const COMPLETE = 'server:backup.restore-complete';
+const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
+/**
+ * Tells a successful restore from a failed one: the panel clears the server's status either way
+ * and the daemon's socket event says nothing about success (wings.md §6), so only the activity
+ * log knows. Entries older than `notBefore` (panel clock) belong to earlier restores.
+ */
+async function readRestoreOutcome(ctx, notBefore) {
+    let entries;
+    try {
+        entries = await ctx.client.listActivity(ctx.serverId, 'backup.restore');
+    }
+    catch (error) {
+        if (error instanceof PanelError && (error.status === 403 || error.status === 404))
+            return 'unknown';
+        throw error;
+    }
+    for (const entry of entries) {
+        const at = Date.parse(entry.timestamp);
+        if (Number.isNaN(at) || at < notBefore)
+            continue;
+        if (entry.event === COMPLETE)
+            return 'restored';
+        if (FAILED.includes(entry.event))
+            return 'failed';
+    }
+    return 'unknown';
+}
+
+;// CONCATENATED MODULE: ./src/restore/power.ts
+
+
+
+
+
+/** How long a stop may take before the server is killed (interface: restart-server). */
+const STOP_BEFORE_KILL_MS = 60_000;
+/** How long to wait for a kill to show; the panel caches /resources for about 20 s (panel-api.md §11). */
+const KILL_SETTLE_MS = 45_000;
+/** /resources is cached for about 20 s, so reading it more often than this only costs requests. */
+const STATE_POLL_MS = 3_000;
+/** Whether the server was doing something worth restarting afterwards. */
+function wasRunning(state) {
+    return state === 'running' || state === 'starting';
+}
+/**
+ * Sends a power signal once. After an unclear failure (no answer, 5xx) the signal is not
+ * re-sent: the caller reads the state and decides (interface: "a power signal is never re-sent
+ * blindly").
+ */
+async function sendSignalOnce(ctx, signal) {
+    try {
+        await ctx.client.sendPowerSignal(ctx.serverId, signal);
+        return 'sent';
+    }
+    catch (error) {
+        const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500);
+        if (!unclear)
+            throw error;
+        ctx.log.warning(`The ${signal} signal got no clear answer (${error.message}); reading the server's state instead of sending it again.`);
+        return 'unclear';
+    }
+}
+/**
+ * Stops the server and waits until the panel shows it offline, killing it when it has not
+ * stopped within 60 s. Only a reading of `offline` after the stop counts: the panel caches the
+ * state (§11), so a stale `running` just means waiting longer. Throws when the server will not
+ * stop within `deadline` — before anything has been restored.
+ */
+async function stopServer(ctx, deadline) {
+    const started = ctx.now();
+    ctx.log.info('Stopping the server before the restore.');
+    await sendSignalOnce(ctx, 'stop');
+    let killedAt;
+    for (;;) {
+        const state = (await ctx.client.getResources(ctx.serverId)).currentState;
+        if (state === 'offline') {
+            ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - started)}.`);
+            return;
+        }
+        const elapsed = ctx.now() - started;
+        if (killedAt === undefined && elapsed >= STOP_BEFORE_KILL_MS) {
+            ctx.log.warning(`The server has not stopped after ${formatElapsed(elapsed)} (state: ${state}); killing it.`);
+            killedAt = ctx.now();
+            await sendSignalOnce(ctx, 'kill');
+        }
+        else if (killedAt !== undefined && ctx.now() - killedAt >= KILL_SETTLE_MS) {
+            throw new ActionError(`the server did not stop (still ${state} ${formatElapsed(ctx.now() - killedAt)} after a kill); nothing was restored. Check the server in the panel, then run again.`);
+        }
+        if (ctx.now() + STATE_POLL_MS > deadline) {
+            throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
+        }
+        await sleep(STATE_POLL_MS, ctx.signal);
+    }
+}
+/** Starts the server again after a restore. */
+async function startServer(ctx) {
+    const result = await sendSignalOnce(ctx, 'start');
+    if (result === 'unclear') {
+        const state = (await ctx.client.getResources(ctx.serverId)).currentState;
+        if (state !== 'offline') {
+            ctx.log.info(`The server is ${state}.`);
+            return;
+        }
+        // The panel may show a cached state; one start sent after reading offline is not blind.
+        await ctx.client.sendPowerSignal(ctx.serverId, 'start');
+    }
+    ctx.log.info('Sent start: the server is starting again.');
+}
+
+;// CONCATENATED MODULE: ./src/restore/wait-for-restore.ts
+
+
+
+
+
+const wait_for_restore_PROGRESS_EVERY_MS = 30_000;
+/**
+ * Waits until the server's `status` is back to null. While a restore runs every backup, power
+ * and resources route answers 409; only the server view is always allowed (panel-api.md §1.1),
+ * so it is the one polled.
+ */
+async function waitForRestore(ctx, deadline) {
+    const started = ctx.now();
+    let lastProgress = started;
+    for (;;) {
+        const remaining = deadline - ctx.now();
+        if (remaining <= 0) {
+            throw new ActionError(`the restore is still running after wait-timeout; it goes on on the node and the server stays stopped. ` +
+                'Watch it in the panel and start the server once it has finished, or raise wait-timeout.');
+        }
+        await sleep(Math.min(ctx.settings.pollIntervalMs, remaining), ctx.signal);
+        let status;
+        try {
+            status = (await ctx.client.getServer(ctx.serverId)).server.status;
+        }
+        catch (error) {
+            const passing = (error instanceof NetworkError && error.kind !== 'aborted') || (error instanceof PanelError && error.status >= 500);
+            if (!passing)
+                throw error;
+            ctx.log.warning(`Could not read the server (${error.message}); still waiting for the restore.`);
+            continue;
+        }
+        if (status === null) {
+            ctx.log.info(`The restore finished after ${formatElapsed(ctx.now() - started)}.`);
+            return;
+        }
+        if (status !== 'restoring_backup') {
+            throw new ActionError(`the server went from restoring to '${status}' instead of finishing the restore. Check it in the panel.`);
+        }
+        if (ctx.now() - lastProgress >= wait_for_restore_PROGRESS_EVERY_MS) {
+            lastProgress = ctx.now();
+            ctx.log.info(`Restore still running after ${formatElapsed(ctx.now() - started)}.`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/operations/restore.ts
+
+
+
+
+
+
+
+
+
+/**
+ * `restore`: the most dangerous operation, so every refusal comes before anything changes.
+ * Order: check (backup successful, no backup running, server idle) → note the power state →
+ * stop (kill after 60 s) → restore → wait for the panel to clear the server's status → read the
+ * outcome from the activity log → start again if it was running. The daemon itself would delete
+ * the files of a truncating restore before stopping the server, and never starts it again
+ * (wings.md §6); the panel even accepts a failed backup (panel-api.md §5.3).
+ */
+async function restoreOperation(ctx) {
+    const { settings, log } = ctx;
+    const deadline = ctx.now() + settings.waitTimeoutMs;
+    const view = await readServer(ctx);
+    const viewReadAt = ctx.now();
+    const server = view.server;
+    requirePermission(server, 'backup.read', 'read backups');
+    requirePermission(server, 'backup.restore', 'restore backups');
+    if (settings.restartServer) {
+        requirePermission(server, 'control.stop', 'stop the server before the restore (or set restart-server: false)');
+        requirePermission(server, 'control.start', 'start the server again after the restore (or set restart-server: false)');
+    }
+    if (server.status !== null) {
+        throw new ActionError(server.status === 'restoring_backup'
+            ? 'a restore is already running on this server. Wait for it to finish, then run again.'
+            : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again.`);
+    }
+    const backup = await resolveBackup(ctx, settings.backupId);
+    ctx.outputs.setBackup(backup);
+    ctx.report.backup = backup;
+    refuseUnlessRestorable(backup);
+    const { backups } = await ctx.client.listBackups(ctx.serverId);
+    const running = backups.find((other) => backupState(other) === 'pending');
+    if (running) {
+        throw new ActionError(`backup ${running.uuid} ('${running.name}') of this server is still running; restoring now would race it. Wait for it to finish, then run again. Nothing was changed.`);
+    }
+    const powerBefore = settings.restartServer ? (await ctx.client.getResources(ctx.serverId)).currentState : undefined;
+    const restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+    const what = `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${settings.truncate ? ', deleting all server files first (truncate)' : ''}`;
+    if (settings.dryRun) {
+        const steps = [
+            powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
+            `restore ${what}`,
+            restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
+        ].filter(Boolean);
+        const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
+        log.info(note);
+        ctx.report.notes.push(note);
+        return;
+    }
+    if (powerBefore !== undefined && powerBefore !== 'offline')
+        await stopServer(ctx, deadline);
+    const restoreAt = estimatePanelNow(ctx, view.panelDate, viewReadAt);
+    log.info(`Restoring ${what}.`);
+    try {
+        await sendRestore(ctx, backup, restoreAt);
+    }
+    catch (error) {
+        // Refused before anything changed: bring back the server this run stopped.
+        if (restartAfter && nothingChanged(error, settings.truncate)) {
+            log.info('The restore was refused and nothing was restored; starting the server again.');
+            await startServer(ctx).catch((startError) => log.warning(`The server could not be started again: ${startError.message}`));
+        }
+        throw error;
+    }
+    ctx.outputs.setStatus('restoring');
+    ctx.report.status = 'restoring';
+    if (!settings.wait) {
+        const left = powerBefore !== undefined && wasRunning(powerBefore) ? ' The server is left stopped: start it once the restore has finished.' : '';
+        log.info(`Not waiting (wait: false): the restore is running; status is restoring.${left}`);
+        if (left)
+            ctx.report.notes.push(left.trim());
+        return;
+    }
+    await waitForRestore(ctx, deadline);
+    const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
+    if (outcome === 'failed') {
+        throw new ActionError(`the restore of backup ${backup.uuid} failed (the panel's activity log says so).${settings.truncate ? ' With truncate the server files may be gone.' : ''} ` +
+            'The server is left stopped: check its files and the node\'s Wings log before starting it.');
+    }
+    ctx.outputs.setStatus('restored');
+    ctx.report.status = 'restored';
+    if (outcome === 'unknown') {
+        const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
+        log.warning(note);
+        ctx.report.notes.push(note);
+    }
+    else {
+        log.info(`Backup ${backup.uuid} was restored.`);
+    }
+    if (restartAfter)
+        await startServer(ctx);
+}
+/** Only a successful backup is restored, whatever the panel would allow. */
+function refuseUnlessRestorable(backup) {
+    const state = backupState(backup);
+    if (state === 'successful')
+        return;
+    throw new ActionError(state === 'pending'
+        ? `backup ${backup.uuid} ('${backup.name}') is still running; only a successful backup can be restored. Wait for it, then run again. Nothing was changed.`
+        : `backup ${backup.uuid} ('${backup.name}') failed; restoring it would wipe files and then fail. Choose a successful backup (e.g. backup-id: latest). Nothing was changed.`);
+}
+/**
+ * Sends the restore once. After an unclear failure the server's status is read first: a
+ * `restoring_backup` status (or a restore entry in the activity log) means it started; only
+ * when neither shows is it sent again, once.
+ */
+async function sendRestore(ctx, backup, restoreAt) {
+    try {
+        await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
+        return;
+    }
+    catch (error) {
+        const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500 && error.code !== 'DaemonConnectionException');
+        if (error instanceof PanelError && error.status === 429) {
+            throw new ActionError(`the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`, { cause: error });
+        }
+        if (!unclear)
+            throw error;
+        ctx.log.warning(`The restore request got no clear answer (${error.message}); reading the server's state before anything else.`);
+    }
+    const status = (await ctx.client.getServer(ctx.serverId)).server.status;
+    if (status === 'restoring_backup')
+        return;
+    const outcome = await readRestoreOutcome(ctx, restoreAt - 2_000).catch(() => 'unknown');
+    if (outcome !== 'unknown')
+        return;
+    ctx.log.info('The restore did not start; sending it once more.');
+    await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
+}
+/** A refusal by the panel (4xx), or a daemon failure it rolled back without truncate, changed no files. */
+function nothingChanged(error, truncate) {
+    if (error instanceof ActionError)
+        return true; // the restore throttle
+    if (!(error instanceof PanelError))
+        return false;
+    if (error.code === 'DaemonConnectionException')
+        return !truncate;
+    return error.status < 500;
+}
+function estimatePanelNow(ctx, panelDate, localAt) {
+    return panelDate ? panelDate.getTime() + (ctx.now() - localAt) : ctx.now();
+}
+
 ;// CONCATENATED MODULE: ./src/operations/run-operation.ts
+
 
 
 
@@ -32963,8 +34682,9 @@ async function runOperation(ctx) {
         case 'unlock':
             return lockOperation(ctx, false);
         case 'restore':
+            return restoreOperation(ctx);
         case 'prune':
-            throw new ActionError(`operation '${ctx.settings.operation}' is not available in this version.`);
+            return pruneOperation(ctx);
     }
 }
 
@@ -33302,8 +35022,17 @@ class OutputCollector {
     setBackups(backups) {
         this.set(Output.Backups, JSON.stringify(backups.map((backup) => backup.attributes)));
     }
-    setDeleted(uuids) {
-        this.set(Output.Deleted, JSON.stringify(uuids));
+    /** Starts the `deleted` output as an empty list (for operations that may delete). */
+    startDeleted() {
+        if (!this.values.has(Output.Deleted))
+            this.set(Output.Deleted, '[]');
+    }
+    /** Adds a UUID to the `deleted` output (deleted, or in a dry run, would be). */
+    addDeleted(uuid) {
+        const list = JSON.parse(this.values.get(Output.Deleted) ?? '[]');
+        if (!list.includes(uuid))
+            list.push(uuid);
+        this.set(Output.Deleted, JSON.stringify(list));
     }
     setResults(results) {
         this.set(Output.Results, JSON.stringify(results));
@@ -33388,8 +35117,8 @@ async function writeSummary(report, now) {
         if (report.deleted.length > 0) {
             summary.addRaw(`<p>${report.dryRun ? 'Would delete' : 'Deleted'}:</p>`, true);
             summary.addTable([
-                [{ data: 'Name', header: true }, { data: 'UUID', header: true }, { data: 'Created', header: true }, { data: 'Size', header: true }],
-                ...report.deleted.map((d) => [summary_escape(d.name), summary_escape(d.uuid), summary_escape(d.createdAt), formatBytes(d.bytes)]),
+                [{ data: 'Name', header: true }, { data: 'UUID', header: true }, { data: 'Age', header: true }, { data: 'Size', header: true }],
+                ...report.deleted.map((d) => [summary_escape(d.name), summary_escape(d.uuid), formatElapsed(Math.max(0, now - Date.parse(d.createdAt))), formatBytes(d.bytes)]),
             ]);
         }
         const text = secrets.redact(summary.stringify());

@@ -10,12 +10,10 @@ class SecretRegistry {
   private readonly values = new Set<string>();
 
   add(value: string | undefined): void {
-    if (!value || value.length < 4 || this.values.has(value)) return;
-    this.values.add(value);
-    core.setSecret(value);
+    if (!value || value.length < 4) return;
+    this.register(value);
     // A URL-encoded form can appear in URLs built from the value.
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) this.add(encoded);
+    this.register(encodeURIComponent(value));
   }
 
   /** Masks a signed URL and its query values (a token alone can be printed by a library). */
@@ -26,6 +24,12 @@ class SecretRegistry {
     } catch {
       // Not a URL: the whole value is already masked.
     }
+  }
+
+  private register(value: string): void {
+    if (this.values.has(value)) return;
+    this.values.add(value);
+    core.setSecret(value);
   }
 
   redact(text: string): string {

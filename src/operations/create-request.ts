@@ -7,6 +7,7 @@ import type { Backup } from '../panel/types.js';
 import { formatElapsed } from '../format.js';
 import { sleep } from '../time.js';
 import type { OperationContext } from './context.js';
+import { isBackupLimitReached } from './rotation.js';
 
 export interface CreateRequest {
   name: string;
@@ -25,6 +26,8 @@ export interface PanelClock {
 const MAX_CREATE_ATTEMPTS = 3;
 /** How often the creation throttle is waited out before giving up. */
 const MAX_THROTTLE_WAITS = 3;
+/** Backups rotated away at most for one create. */
+const MAX_ROTATIONS = 50;
 /**
  * After an ambiguous failure, how long after sending the panel may still be working on the
  * create: its own call to the daemon runs inside the request (panel-api.md §4.1). A backup not
@@ -45,19 +48,28 @@ export async function createWithoutDuplicates(
   request: CreateRequest,
   clock: PanelClock,
   deadline: number,
+  /** Called when the panel refuses because the server is at its limit; makes room or throws. */
+  makeRoom?: (refusal: PanelError) => Promise<void>,
 ): Promise<{ backup: Backup; adopted: boolean }> {
   // The panel's created_at has whole seconds; allow one more for the Date header's rounding.
   const notBefore = panelNow(ctx, clock) - 2_000;
   let throttleWaits = 0;
+  let rotations = 0;
   for (let attempt = 1; ; attempt++) {
     const sentAt = ctx.now();
     try {
       return { backup: await ctx.client.createBackup(ctx.serverId, request), adopted: false };
     } catch (error) {
+      if (error instanceof PanelError && isBackupLimitReached(error) && makeRoom && rotations < MAX_ROTATIONS) {
+        await makeRoom(error);
+        rotations++;
+        attempt--;
+        continue;
+      }
       if (isCreationThrottle(error)) {
-        if (throttleWaits >= MAX_THROTTLE_WAITS) throw throttleError(ctx, error, undefined);
+        if (throttleWaits >= MAX_THROTTLE_WAITS) throw throttleError(ctx, error, undefined, rotations);
         const waitMs = requestedDelay(error.headers, ctx.now());
-        if (waitMs === undefined || ctx.now() + waitMs > deadline) throw throttleError(ctx, error, waitMs);
+        if (waitMs === undefined || ctx.now() + waitMs > deadline) throw throttleError(ctx, error, waitMs, rotations);
         throttleWaits++;
         attempt--;
         ctx.log.info(`The panel's creation throttle refused the backup (${error.detail}); waiting ${formatElapsed(waitMs)} as it asks.`);
@@ -122,14 +134,17 @@ function mayStillBeProcessing(error: unknown): boolean {
   return !(error instanceof PanelError && error.code !== undefined);
 }
 
-function throttleError(ctx: OperationContext, error: PanelError, waitMs: number | undefined): ActionError {
+function throttleError(ctx: OperationContext, error: PanelError, waitMs: number | undefined, rotations: number): ActionError {
+  // Pterodactyl counts soft-deleted backups in the throttle window (panel-api.md §5.4).
+  const rotated = rotations > 0 ? ' Deleting backups does not free the throttle on Pterodactyl 1.11: deleted backups still count for its period.' : '';
   const when =
     waitMs === undefined
       ? 'The panel did not say when another backup will be allowed.'
       : `Another backup will be allowed at ${new Date(ctx.now() + waitMs).toISOString()} (in ${formatElapsed(waitMs)}), after wait-timeout runs out.`;
   return new ActionError(
     `the panel's creation throttle refused the backup: ${error.detail} ${when} ` +
-      'Raise wait-timeout to wait for it, run less often, or set skip-if-newer-than to reuse a recent backup.',
+      'Raise wait-timeout to wait for it, run less often, or set skip-if-newer-than to reuse a recent backup.' +
+      rotated,
     { cause: error },
   );
 }

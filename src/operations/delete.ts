@@ -22,7 +22,7 @@ export async function deleteOperation(ctx: OperationContext): Promise<void> {
   const entry = { uuid: backup.uuid, name: backup.name, createdAt: backup.createdAt, bytes: backup.bytes };
   const what = `backup ${backup.uuid} ('${backup.name}', ${state}${state === 'successful' ? `, ${formatBytes(backup.bytes)}` : ''}, created ${backup.createdAt})`;
   if (state === 'pending') ctx.log.warning(`Backup ${backup.uuid} is still running; deleting it stops it.`);
-  ctx.outputs.setDeleted([backup.uuid]);
+  ctx.outputs.addDeleted(backup.uuid);
   ctx.report.deleted.push(entry);
   if (ctx.settings.dryRun) {
     const note = `Dry run: would delete ${what}. Nothing was changed.`;

@@ -3,7 +3,7 @@ import { PanelError } from '../panel/errors.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
 import type { BackupRef } from '../inputs/settings.js';
-import { compileNameMatcher, matchEveryName } from '../retention/name-match.js';
+import { choosingMatcher } from '../retention/deletion-matcher.js';
 import type { OperationContext } from './context.js';
 
 /**
@@ -24,7 +24,7 @@ export async function resolveBackup(ctx: OperationContext, ref: BackupRef): Prom
       throw error;
     }
   }
-  const matches = ctx.settings.retentionMatch.length > 0 ? compileNameMatcher(ctx.settings.retentionMatch) : matchEveryName;
+  const matches = choosingMatcher(ctx.settings);
   const { backups } = await ctx.client.listBackups(ctx.serverId);
   const candidates = backups.filter((backup) => matches(backup.name));
   const latest = candidates.find((backup) => backupState(backup) === 'successful');

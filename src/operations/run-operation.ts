@@ -1,4 +1,3 @@
-import { ActionError } from '../errors.js';
 import type { OperationContext } from './context.js';
 import { createOperation } from './create.js';
 import { deleteOperation } from './delete.js';
@@ -6,6 +5,8 @@ import { downloadOperation } from './download.js';
 import { getOperation } from './get.js';
 import { listOperation } from './list.js';
 import { lockOperation } from './lock.js';
+import { pruneOperation } from './prune.js';
+import { restoreOperation } from './restore.js';
 
 /** Runs the operation the settings name on one server. */
 export async function runOperation(ctx: OperationContext): Promise<void> {
@@ -25,7 +26,8 @@ export async function runOperation(ctx: OperationContext): Promise<void> {
     case 'unlock':
       return lockOperation(ctx, false);
     case 'restore':
+      return restoreOperation(ctx);
     case 'prune':
-      throw new ActionError(`operation '${ctx.settings.operation}' is not available in this version.`);
+      return pruneOperation(ctx);
   }
 }

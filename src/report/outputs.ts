@@ -59,8 +59,16 @@ export class OutputCollector {
     this.set(Output.Backups, JSON.stringify(backups.map((backup) => backup.attributes)));
   }
 
-  setDeleted(uuids: string[]): void {
-    this.set(Output.Deleted, JSON.stringify(uuids));
+  /** Starts the `deleted` output as an empty list (for operations that may delete). */
+  startDeleted(): void {
+    if (!this.values.has(Output.Deleted)) this.set(Output.Deleted, '[]');
+  }
+
+  /** Adds a UUID to the `deleted` output (deleted, or in a dry run, would be). */
+  addDeleted(uuid: string): void {
+    const list = JSON.parse(this.values.get(Output.Deleted) ?? '[]') as string[];
+    if (!list.includes(uuid)) list.push(uuid);
+    this.set(Output.Deleted, JSON.stringify(list));
   }
 
   setResults(results: unknown[]): void {

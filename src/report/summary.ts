@@ -47,8 +47,8 @@ export async function writeSummary(report: RunReport, now: number): Promise<void
     if (report.deleted.length > 0) {
       summary.addRaw(`<p>${report.dryRun ? 'Would delete' : 'Deleted'}:</p>`, true);
       summary.addTable([
-        [{ data: 'Name', header: true }, { data: 'UUID', header: true }, { data: 'Created', header: true }, { data: 'Size', header: true }],
-        ...report.deleted.map((d) => [escape(d.name), escape(d.uuid), escape(d.createdAt), formatBytes(d.bytes)]),
+        [{ data: 'Name', header: true }, { data: 'UUID', header: true }, { data: 'Age', header: true }, { data: 'Size', header: true }],
+        ...report.deleted.map((d) => [escape(d.name), escape(d.uuid), formatElapsed(Math.max(0, now - Date.parse(d.createdAt))), formatBytes(d.bytes)]),
       ]);
     }
     const text = secrets.redact(summary.stringify());

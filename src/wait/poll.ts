@@ -1,5 +1,3 @@
-import { NetworkError } from '../http/network-error.js';
-import { PanelError } from '../panel/errors.js';
 import type { PanelClient } from '../panel/client.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
@@ -7,6 +5,8 @@ import { formatElapsed } from '../format.js';
 import { sleep } from '../time.js';
 import type { Log } from '../operations/context.js';
 import { WaitTimeoutError } from './errors.js';
+import { isPassingReadFailure } from './passing-error.js';
+import type { OperationContext } from '../operations/context.js';
 
 export interface PollOptions {
   client: PanelClient;
@@ -46,7 +46,7 @@ export async function pollUntilFinished(options: PollOptions): Promise<Backup> {
       lastProblem = undefined;
       options.onUpdate(backup);
     } catch (error) {
-      if (!isPassing(error)) throw error;
+      if (!isPassingReadFailure(error)) throw error;
       lastProblem = (error as Error).message;
       log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
       continue;
@@ -59,8 +59,18 @@ export async function pollUntilFinished(options: PollOptions): Promise<Backup> {
   }
 }
 
-function isPassing(error: unknown): boolean {
-  if (error instanceof NetworkError) return error.kind !== 'aborted';
-  if (error instanceof PanelError) return error.status >= 500 || error.status === 409 || error.status === 429;
-  return false;
+/** Polls the backup of an operation until it has finished (the settings' interval and timeout). */
+export function pollBackup(ctx: OperationContext, backup: Backup, deadline: number, onUpdate: (backup: Backup) => void): Promise<Backup> {
+  return pollUntilFinished({
+    client: ctx.client,
+    serverId: ctx.serverId,
+    backup,
+    deadline,
+    timeoutMs: ctx.settings.waitTimeoutMs,
+    intervalMs: ctx.settings.pollIntervalMs,
+    signal: ctx.signal,
+    now: ctx.now,
+    log: ctx.log,
+    onUpdate,
+  });
 }

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { ActionError } from '../errors.js';
+
+/** A backup UUID as a file name: no separators or dots that could leave the directory. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+/**
+ * Where `download-path` puts the archive (interface.md, Semantics "download-path"): a relative
+ * path is taken from `workspace`; `~/` is the home directory; an existing directory or a path
+ * ending in a separator receives `<uuid>.tar.gz`; missing parent directories are created.
+ */
+export async function resolveDownloadTarget(downloadPath: string, workspace: string, uuid: string): Promise<string> {
+  if (downloadPath.trim() === '') throw new ActionError('download-path is empty: give a file or directory for the archive.');
+  if (!SAFE_NAME.test(uuid)) throw new ActionError(`the backup's UUID '${uuid}' cannot be used as a file name.`);
+  const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? join(homedir(), downloadPath.slice(1)) : downloadPath;
+  const absolute = isAbsolute(expanded) ? resolve(expanded) : resolve(workspace, expanded);
+  const asDirectory = /[/\\]$/.test(downloadPath) || (await isDirectory(absolute));
+  const target = asDirectory ? join(absolute, `${uuid}.tar.gz`) : absolute;
+  if (await isDirectory(target)) {
+    throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there. Give a file name or another directory.`);
+  }
+  try {
+    await mkdir(dirname(target), { recursive: true });
+  } catch (error) {
+    throw new ActionError(`download-path: could not create the directory ${dirname(target)} (${errorCode(error)}).`, { cause: error });
+  }
+  return target;
+}
+
+/** A unique temporary name beside the target (same directory, so the final rename is atomic). */
+export function temporaryPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(error: unknown): string {
+  return (error as { code?: string } | undefined)?.code ?? String(error);
+}

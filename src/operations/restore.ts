@@ -1,0 +1,162 @@
+import { ActionError } from '../errors.js';
+import { NetworkError } from '../http/network-error.js';
+import { PanelError } from '../panel/errors.js';
+import { backupState, hasPermission } from '../panel/types.js';
+import type { Backup } from '../panel/types.js';
+import { readRestoreOutcome } from '../restore/outcome.js';
+import { startServer, stopServer, wasRunning } from '../restore/power.js';
+import { waitForRestore } from '../restore/wait-for-restore.js';
+import type { OperationContext } from './context.js';
+import { resolveBackup } from './resolve-backup.js';
+import { readServer, requirePermission } from './server.js';
+
+/**
+ * `restore`: the most dangerous operation, so every refusal comes before anything changes.
+ * Order: check (backup successful, no backup running, server idle) → note the power state →
+ * stop (kill after 60 s) → restore → wait for the panel to clear the server's status → read the
+ * outcome from the activity log → start again if it was running. The daemon itself would delete
+ * the files of a truncating restore before stopping the server, and never starts it again
+ * (wings.md §6); the panel even accepts a failed backup (panel-api.md §5.3).
+ */
+export async function restoreOperation(ctx: OperationContext): Promise<void> {
+  const { settings, log } = ctx;
+  const deadline = ctx.now() + settings.waitTimeoutMs;
+  const view = await readServer(ctx);
+  const viewReadAt = ctx.now();
+  const server = view.server;
+  requirePermission(server, 'backup.read', 'read backups');
+  requirePermission(server, 'backup.restore', 'restore backups');
+  if (settings.restartServer) {
+    requirePermission(server, 'control.stop', 'stop the server before the restore (or set restart-server: false)');
+    requirePermission(server, 'control.start', 'start the server again after the restore (or set restart-server: false)');
+  }
+  if (server.status !== null) {
+    throw new ActionError(
+      server.status === 'restoring_backup'
+        ? 'a restore is already running on this server. Wait for it to finish, then run again.'
+        : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again.`,
+    );
+  }
+
+  const backup = await resolveBackup(ctx, settings.backupId!);
+  ctx.outputs.setBackup(backup);
+  ctx.report.backup = backup;
+  refuseUnlessRestorable(backup);
+  const { backups } = await ctx.client.listBackups(ctx.serverId);
+  const running = backups.find((other) => backupState(other) === 'pending');
+  if (running) {
+    throw new ActionError(
+      `backup ${running.uuid} ('${running.name}') of this server is still running; restoring now would race it. Wait for it to finish, then run again. Nothing was changed.`,
+    );
+  }
+
+  const powerBefore = settings.restartServer ? (await ctx.client.getResources(ctx.serverId)).currentState : undefined;
+  const restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+  const what = `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${settings.truncate ? ', deleting all server files first (truncate)' : ''}`;
+
+  if (settings.dryRun) {
+    const steps = [
+      powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
+      `restore ${what}`,
+      restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
+    ].filter(Boolean);
+    const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
+    log.info(note);
+    ctx.report.notes.push(note);
+    return;
+  }
+
+  if (powerBefore !== undefined && powerBefore !== 'offline') await stopServer(ctx, deadline);
+
+  const restoreAt = estimatePanelNow(ctx, view.panelDate, viewReadAt);
+  log.info(`Restoring ${what}.`);
+  try {
+    await sendRestore(ctx, backup, restoreAt);
+  } catch (error) {
+    // Refused before anything changed: bring back the server this run stopped.
+    if (restartAfter && nothingChanged(error, settings.truncate)) {
+      log.info('The restore was refused and nothing was restored; starting the server again.');
+      await startServer(ctx).catch((startError: unknown) => log.warning(`The server could not be started again: ${(startError as Error).message}`));
+    }
+    throw error;
+  }
+  ctx.outputs.setStatus('restoring');
+  ctx.report.status = 'restoring';
+  if (!settings.wait) {
+    const left = powerBefore !== undefined && wasRunning(powerBefore) ? ' The server is left stopped: start it once the restore has finished.' : '';
+    log.info(`Not waiting (wait: false): the restore is running; status is restoring.${left}`);
+    if (left) ctx.report.notes.push(left.trim());
+    return;
+  }
+
+  await waitForRestore(ctx, deadline);
+  const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
+  if (outcome === 'failed') {
+    throw new ActionError(
+      `the restore of backup ${backup.uuid} failed (the panel's activity log says so).${settings.truncate ? ' With truncate the server files may be gone.' : ''} ` +
+        'The server is left stopped: check its files and the node\'s Wings log before starting it.',
+    );
+  }
+  ctx.outputs.setStatus('restored');
+  ctx.report.status = 'restored';
+  if (outcome === 'unknown') {
+    const note =
+      "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
+    log.warning(note);
+    ctx.report.notes.push(note);
+  } else {
+    log.info(`Backup ${backup.uuid} was restored.`);
+  }
+  if (restartAfter) await startServer(ctx);
+}
+
+/** Only a successful backup is restored, whatever the panel would allow. */
+function refuseUnlessRestorable(backup: Backup): void {
+  const state = backupState(backup);
+  if (state === 'successful') return;
+  throw new ActionError(
+    state === 'pending'
+      ? `backup ${backup.uuid} ('${backup.name}') is still running; only a successful backup can be restored. Wait for it, then run again. Nothing was changed.`
+      : `backup ${backup.uuid} ('${backup.name}') failed; restoring it would wipe files and then fail. Choose a successful backup (e.g. backup-id: latest). Nothing was changed.`,
+  );
+}
+
+/**
+ * Sends the restore once. After an unclear failure the server's status is read first: a
+ * `restoring_backup` status (or a restore entry in the activity log) means it started; only
+ * when neither shows is it sent again, once.
+ */
+async function sendRestore(ctx: OperationContext, backup: Backup, restoreAt: number): Promise<void> {
+  try {
+    await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
+    return;
+  } catch (error) {
+    const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500 && error.code !== 'DaemonConnectionException');
+    if (error instanceof PanelError && error.status === 429) {
+      throw new ActionError(
+        `the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`,
+        { cause: error },
+      );
+    }
+    if (!unclear) throw error;
+    ctx.log.warning(`The restore request got no clear answer (${(error as Error).message}); reading the server's state before anything else.`);
+  }
+  const status = (await ctx.client.getServer(ctx.serverId)).server.status;
+  if (status === 'restoring_backup') return;
+  const outcome = await readRestoreOutcome(ctx, restoreAt - 2_000).catch(() => 'unknown' as const);
+  if (outcome !== 'unknown') return;
+  ctx.log.info('The restore did not start; sending it once more.');
+  await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
+}
+
+/** A refusal by the panel (4xx), or a daemon failure it rolled back without truncate, changed no files. */
+function nothingChanged(error: unknown, truncate: boolean): boolean {
+  if (error instanceof ActionError) return true; // the restore throttle
+  if (!(error instanceof PanelError)) return false;
+  if (error.code === 'DaemonConnectionException') return !truncate;
+  return error.status < 500;
+}
+
+function estimatePanelNow(ctx: OperationContext, panelDate: Date | undefined, localAt: number): number {
+  return panelDate ? panelDate.getTime() + (ctx.now() - localAt) : ctx.now();
+}

@@ -1,0 +1,530 @@
+import type { Dispatcher } from 'undici';
+import type { Log } from '../../operations/context.js';
+import { PanelError } from '../../panel/errors.js';
+import { secrets } from '../../secrets.js';
+import { sleep } from '../../time.js';
+import { SocketConnection } from './connection.js';
+import { WebsocketUnavailableError } from './errors.js';
+import { firstArg, isBackupCompleted, isExpiryJwtError, parseBackupCompleted, parseFrame, serialiseFrame } from './frames.js';
+import { decodeTokenClaims, mayReceiveBackupEvents } from './jwt-claims.js';
+import { socketOrigin } from './origin.js';
+import type { BackupCompletedEvent, BackupSignal } from './types.js';
+
+export type { BackupCompletedEvent, BackupSignal } from './types.js';
+export { WebsocketUnavailableError } from './errors.js';
+export type { WebsocketUnavailableReason } from './errors.js';
+
+/** Delays and timeouts; tests pass tiny ones. */
+export interface BackupEventsTiming {
+  /** Longest wait for the upgrade. */
+  openTimeoutMs: number;
+  /** Longest wait for `auth success` after sending `auth`. */
+  authTimeoutMs: number;
+  /** First delay before a reconnect; doubled after each failure up to `maxReconnectDelayMs`. */
+  reconnectDelayMs: number;
+  maxReconnectDelayMs: number;
+  /** Silence after `throttled`: the daemon lets `auth` through twice, then once per 5 s (Wings: router/websocket/limiter.go). */
+  throttleBackoffMs: number;
+  /** Longest wait for the closing handshake before the socket is destroyed. */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_TIMING: BackupEventsTiming = {
+  openTimeoutMs: 15_000,
+  authTimeoutMs: 15_000,
+  reconnectDelayMs: 1_000,
+  maxReconnectDelayMs: 30_000,
+  throttleBackoffMs: 5_000,
+  closeGraceMs: 2_000,
+};
+
+export interface BackupEventsOptions {
+  /** Fetches fresh credentials (GET /api/client/servers/{id}/websocket through PanelClient); may throw PanelError (403 no websocket.connect, 409 state). */
+  credentials: () => Promise<{ token: string; socket: string }>;
+  /** For the Origin fallback: the panel URL as given, path prefix kept, no trailing slash. */
+  panelUrl: URL;
+  /** `ws://` needs it. */
+  allowInsecureHttp: boolean;
+  /** Proxy-aware dispatcher for an http(s) URL (`HttpTransport.dispatcherFor`); undici's global one when absent. */
+  dispatcherFor?: (url: URL) => Dispatcher;
+  signal: AbortSignal;
+  log: Log;
+  now?: () => number;
+  /** Consecutive failed reconnects before giving up (then `lost`); default 5. */
+  maxReconnects?: number;
+  timing?: Partial<BackupEventsTiming>;
+}
+
+interface PendingAuth {
+  conn: SocketConnection;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  /** Gives up on the answer. */
+  timer: NodeJS.Timeout | undefined;
+  /** Sends again once a throttle has passed. */
+  resend: NodeJS.Timeout | undefined;
+}
+
+interface Waiter {
+  resolve: (signal: BackupSignal) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+const GAP_TEXT_LIMIT = 300;
+
+/**
+ * Backup completions from the server's websocket (wings.md §1, §2, §5). A hint, never the source
+ * of truth: the daemon drops events it cannot deliver within 10 ms, while the token is expired,
+ * or while disconnected (Wings: system/sink_pool.go), so every `gap` asks the caller to read the
+ * backup over REST.
+ */
+export class BackupEvents {
+  private readonly options: BackupEventsOptions;
+  private readonly timing: BackupEventsTiming;
+  private readonly now: () => number;
+  private readonly maxReconnects: number;
+  /** Aborted by `close()` and by the caller's signal; ends every wait and connection attempt. */
+  private readonly stop = new AbortController();
+  private readonly seen = new Map<string, BackupCompletedEvent>();
+  private readonly queue: BackupSignal[] = [];
+  private readonly waiters: Waiter[] = [];
+  private conn: SocketConnection | undefined;
+  private socketUrl = '';
+  private token = '';
+  /** `conn` has had its first `auth success`. */
+  private authenticated = false;
+  private auth: PendingAuth | undefined;
+  /** The connection whose token is being renewed (one renewal at a time). */
+  private refreshing: SocketConnection | undefined;
+  private reconnecting = false;
+  /** Why events may have been dropped, told once the token is valid again. */
+  private pendingGap: string | undefined;
+  /** Nothing is sent before this (epoch ms), after `throttled`. */
+  private blockedUntil = 0;
+  private lostWhy: string | undefined;
+  private closed = false;
+  private readonly onAbort = (): void => this.shutdown();
+
+  private constructor(options: BackupEventsOptions) {
+    this.options = options;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.now = options.now ?? Date.now;
+    this.maxReconnects = options.maxReconnects ?? 5;
+    options.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * Connects, sends `auth` and resolves after `auth success`, so a backup created afterwards
+   * cannot finish unseen (wings.md §5.4). Throws `WebsocketUnavailableError`, or the signal's
+   * reason when aborted.
+   */
+  static async open(options: BackupEventsOptions): Promise<BackupEvents> {
+    if (options.signal.aborted) throw options.signal.reason;
+    const events = new BackupEvents(options);
+    try {
+      await events.connect();
+    } catch (error) {
+      events.shutdown();
+      throw error;
+    }
+    return events;
+  }
+
+  /** The completion of this backup if one has been seen since `open`. */
+  completed(uuid: string): BackupCompletedEvent | undefined {
+    return this.seen.get(uuid);
+  }
+
+  /**
+   * The next signal relevant to waiting: a completion (any uuid), a `gap` (events may have been
+   * missed: read the backup over REST), `lost` (the socket is gone for good, also after
+   * `close()`), or `timeout` after `timeoutMs`. Rejects with the signal's reason once aborted.
+   */
+  next(timeoutMs: number): Promise<BackupSignal> {
+    if (this.options.signal.aborted) return Promise.reject(this.options.signal.reason);
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.lostWhy !== undefined) return Promise.resolve({ type: 'lost', why: this.lostWhy });
+    if (this.closed) return Promise.resolve({ type: 'lost', why: 'closed' });
+    return new Promise<BackupSignal>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.removeWaiter(waiter);
+          resolve({ type: 'timeout' });
+        }, Math.max(0, timeoutMs)),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Closes the socket and ends every timer; a pending `next` resolves with `lost`. */
+  close(): void {
+    this.shutdown();
+  }
+
+  // ---- connecting -------------------------------------------------------------------------
+
+  /** One attempt: fresh credentials, the upgrade, `auth` until `auth success`. */
+  private async connect(): Promise<void> {
+    const credentials = await this.fetchCredentials();
+    const url = checkSocketUrl(credentials.socket, this.options.allowInsecureHttp);
+    const claims = decodeTokenClaims(credentials.token);
+    if (!mayReceiveBackupEvents(claims)) {
+      throw new WebsocketUnavailableError(
+        'no-permission',
+        "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.",
+      );
+    }
+    const { origin, source } = socketOrigin(claims, this.options.panelUrl);
+    const dispatcher = this.options.dispatcherFor?.(httpForm(url));
+    const conn = await SocketConnection.open({
+      url,
+      origin,
+      originSource: source === 'token-iss' ? "the token's iss claim" : 'panel-url',
+      ...(dispatcher ? { dispatcher } : {}),
+      signal: this.stop.signal,
+      openTimeoutMs: this.timing.openTimeoutMs,
+      closeGraceMs: this.timing.closeGraceMs,
+      onText: (text, from) => this.onText(text, from),
+      onDropped: (why, from) => this.onDropped(why, from),
+    });
+    if (this.closed) {
+      conn.close();
+      throw this.stop.signal.reason;
+    }
+    this.conn = conn;
+    this.authenticated = false;
+    this.token = credentials.token;
+    this.socketUrl = credentials.socket;
+    try {
+      await this.authenticate(conn);
+    } catch (error) {
+      if (this.conn === conn) this.conn = undefined;
+      conn.close();
+      throw error;
+    }
+    const expires = claims.exp !== undefined ? `, token valid for ${Math.round(claims.exp - this.now() / 1000)} s` : '';
+    this.options.log.debug(`Listening on the daemon's websocket at ${url.host} (Origin from ${source}${expires}).`);
+  }
+
+  private async fetchCredentials(): Promise<{ token: string; socket: string }> {
+    let credentials: { token: string; socket: string };
+    try {
+      credentials = await untilStopped(this.options.credentials(), this.stop.signal);
+    } catch (error) {
+      if (this.stop.signal.aborted) throw this.stop.signal.reason;
+      throw credentialsFailure(error);
+    }
+    secrets.add(credentials.token);
+    return credentials;
+  }
+
+  /** Sends `auth` with the current token; resolves on `auth success` (Wings: router/websocket/websocket.go `HandleInbound`). */
+  private authenticate(conn: SocketConnection): Promise<void> {
+    if (this.auth) this.settleAuth(this.auth, new Error('superseded'));
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingAuth = { conn, resolve, reject, timer: undefined, resend: undefined };
+      this.auth = pending;
+      this.sendAuth(pending);
+    });
+  }
+
+  private sendAuth(pending: PendingAuth): void {
+    clearTimeout(pending.timer);
+    clearTimeout(pending.resend);
+    const wait = this.blockedUntil - this.now();
+    if (wait > 0) {
+      pending.resend = setTimeout(() => this.sendAuth(pending), wait);
+      return;
+    }
+    pending.conn.send(serialiseFrame('auth', [this.token]));
+    pending.timer = setTimeout(
+      () => this.settleAuth(pending, new WebsocketUnavailableError('failed', `the daemon did not answer auth within ${Math.round(this.timing.authTimeoutMs / 1000)} s.`)),
+      this.timing.authTimeoutMs,
+    );
+  }
+
+  private settleAuth(pending: PendingAuth, error?: unknown): void {
+    if (this.auth !== pending) return;
+    this.auth = undefined;
+    clearTimeout(pending.timer);
+    clearTimeout(pending.resend);
+    if (error === undefined) pending.resolve();
+    else pending.reject(error);
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  private onText(text: string, conn: SocketConnection): void {
+    if (conn !== this.conn || this.closed) return;
+    const frame = parseFrame(text);
+    if (!frame) return;
+    switch (frame.event) {
+      case 'auth success':
+        if (this.auth?.conn === conn) {
+          this.authenticated = true;
+          this.settleAuth(this.auth);
+        }
+        return;
+      case 'jwt error':
+        this.onJwtError(conn, firstArg(frame));
+        return;
+      case 'token expiring':
+        // Sent once ≤ 60 s remain (Wings: router/websocket/listeners.go `listenForExpiration`).
+        if (this.authenticated) void this.refresh(conn);
+        return;
+      case 'token expired':
+        if (this.authenticated) void this.refresh(conn, 'the websocket token expired; events meanwhile were dropped');
+        return;
+      case 'throttled':
+        this.onThrottled(conn, firstArg(frame));
+        return;
+      default:
+        if (isBackupCompleted(frame.event)) {
+          const event = parseBackupCompleted(frame, this.now());
+          if (event) this.record(event);
+        }
+    }
+  }
+
+  private onJwtError(conn: SocketConnection, message: string): void {
+    const text = secrets.redact(message).slice(0, 200);
+    const pending = this.auth?.conn === conn ? this.auth : undefined;
+    if (!this.authenticated) {
+      if (pending) this.settleAuth(pending, new WebsocketUnavailableError('rejected', `the daemon rejected the websocket token: ${text}`));
+      return;
+    }
+    // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
+    if (isExpiryJwtError(message)) {
+      void this.refresh(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
+      return;
+    }
+    if (pending) {
+      this.settleAuth(pending, new WebsocketUnavailableError('rejected', `the daemon rejected the renewed websocket token: ${text}`));
+      return;
+    }
+    this.push({ type: 'gap', why: `the daemon sent a jwt error (${text})` });
+  }
+
+  private onThrottled(conn: SocketConnection, what: string): void {
+    this.blockedUntil = this.now() + this.timing.throttleBackoffMs;
+    this.options.log.debug(`The daemon throttled this socket (${what || 'global'}); sending nothing for ${this.timing.throttleBackoffMs} ms.`);
+    const pending = this.auth?.conn === conn ? this.auth : undefined;
+    // A throttled message is dropped, so an unanswered `auth` goes again after the pause.
+    if (pending) this.sendAuth(pending);
+    if (this.authenticated) this.push({ type: 'gap', why: `the daemon throttled this socket (${what || 'global'})` });
+  }
+
+  private record(event: BackupCompletedEvent): void {
+    this.seen.set(event.uuid, event);
+    this.options.log.debug(`Websocket: backup ${event.uuid} completed (${event.isSuccessful ? 'successful' : 'failed'}).`);
+    this.push({ type: 'completed', event });
+  }
+
+  // ---- keeping the token fresh and the socket open ----------------------------------------
+
+  /** Fetches fresh credentials and re-sends `auth` on the same connection, as the panel's own client does. */
+  private async refresh(conn: SocketConnection, gapWhy?: string): Promise<void> {
+    if (gapWhy) this.pendingGap = gapWhy;
+    if (this.refreshing === conn || conn !== this.conn) return;
+    this.refreshing = conn;
+    try {
+      const credentials = await this.fetchCredentials();
+      if (conn !== this.conn || this.closed) return;
+      if (credentials.socket !== this.socketUrl) {
+        this.connectionLost(conn, 'the panel now gives another socket address for the server');
+        return;
+      }
+      this.token = credentials.token;
+      await this.authenticate(conn);
+      this.options.log.debug('Renewed the websocket token.');
+      if (this.pendingGap) {
+        this.push({ type: 'gap', why: this.pendingGap });
+        this.pendingGap = undefined;
+      }
+    } catch (error) {
+      if (!this.closed) this.connectionLost(conn, `the websocket token could not be renewed: ${messageOf(error)}`);
+    } finally {
+      if (this.refreshing === conn) this.refreshing = undefined;
+    }
+  }
+
+  private onDropped(why: string, conn: SocketConnection): void {
+    if (conn !== this.conn || this.closed) return;
+    // While an `auth` is unanswered, whoever sent it deals with the failure.
+    if (this.auth?.conn === conn) {
+      this.settleAuth(this.auth, new WebsocketUnavailableError('refused', `${why} before auth was answered.`));
+      return;
+    }
+    this.connectionLost(conn, why);
+  }
+
+  private connectionLost(conn: SocketConnection, why: string): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    this.authenticated = false;
+    if (this.auth?.conn === conn) this.settleAuth(this.auth, new WebsocketUnavailableError('refused', why));
+    conn.close();
+    if (this.closed || this.lostWhy !== undefined) return;
+    this.options.log.info(`The daemon's websocket connection was lost (${why}); reconnecting.`);
+    void this.reconnect(why);
+  }
+
+  /** Bounded exponential backoff, fresh credentials each time; `gap` once back, `lost` after too many failures. */
+  private async reconnect(why: string): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    let failures = 0;
+    let problem = why;
+    try {
+      for (;;) {
+        if (failures >= this.maxReconnects) {
+          this.markLost(
+            failures === 0 ? `the connection was lost (${why})` : `the connection was lost (${why}) and ${failures} reconnect(s) failed; the last: ${problem}`,
+          );
+          return;
+        }
+        await sleep(Math.min(this.timing.maxReconnectDelayMs, this.timing.reconnectDelayMs * 2 ** failures), this.stop.signal);
+        try {
+          await this.connect();
+        } catch (error) {
+          if (this.closed) return;
+          failures++;
+          problem = messageOf(error);
+          this.options.log.debug(`Websocket reconnect ${failures} of ${this.maxReconnects} failed: ${problem}`);
+          continue;
+        }
+        this.options.log.info("Reconnected to the daemon's websocket.");
+        const gap = `reconnected after ${why}; events meanwhile were missed`;
+        this.push({ type: 'gap', why: this.pendingGap ? `${this.pendingGap}; ${gap}` : gap });
+        this.pendingGap = undefined;
+        return;
+      }
+    } catch {
+      // Stopped while waiting.
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private markLost(why: string): void {
+    this.lostWhy = secrets.redact(why);
+    this.options.log.debug(`Stopped listening on the daemon's websocket: ${this.lostWhy}`);
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ type: 'lost', why: this.lostWhy });
+    }
+  }
+
+  // ---- signals to the caller ----------------------------------------------------------------
+
+  private push(signal: BackupSignal): void {
+    if (this.closed) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(signal);
+      return;
+    }
+    const last = this.queue.at(-1);
+    if (signal.type === 'gap' && last?.type === 'gap') {
+      // One REST read covers any number of gaps.
+      const joined = `${last.why}; ${signal.why}`;
+      last.why = joined.length <= GAP_TEXT_LIMIT ? joined : signal.why;
+      return;
+    }
+    this.queue.push(signal);
+  }
+
+  private removeWaiter(waiter: Waiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+  }
+
+  private shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const aborted = this.options.signal.aborted;
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.stop.abort(aborted ? this.options.signal.reason : new Error('closed'));
+    if (this.auth) this.settleAuth(this.auth, this.stop.signal.reason);
+    this.conn?.close();
+    this.conn = undefined;
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      if (aborted) waiter.reject(this.options.signal.reason);
+      else waiter.resolve({ type: 'lost', why: 'closed' });
+    }
+  }
+}
+
+/** The socket address, `ws://` only when allowed (the token would travel in clear text). */
+function checkSocketUrl(socket: string, allowInsecureHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(socket);
+  } catch {
+    throw new WebsocketUnavailableError('failed', 'the panel gave a websocket address that is not a URL.');
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol === 'ws:' && !allowInsecureHttp) {
+    throw new WebsocketUnavailableError(
+      'insecure',
+      `the daemon's websocket is unencrypted (ws://${url.host}), so its token would travel in clear text; set allow-insecure-http: true to use it.`,
+    );
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new WebsocketUnavailableError('failed', `the panel gave a websocket address with the scheme ${url.protocol}, not wss: or ws:.`);
+  }
+  return url;
+}
+
+/** `wss://node:8080/...` as `https://node:8080/...`, the form the proxy decision takes. */
+function httpForm(url: URL): URL {
+  const form = new URL(url.href);
+  form.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+  return form;
+}
+
+function credentialsFailure(error: unknown): WebsocketUnavailableError {
+  if (error instanceof WebsocketUnavailableError) return error;
+  const message = secrets.redact(messageOf(error));
+  if (error instanceof PanelError && error.status === 403) {
+    return new WebsocketUnavailableError('no-permission', `${message} (the key's user needs the websocket.connect permission).`, { cause: error });
+  }
+  if (error instanceof PanelError && error.status === 409) {
+    return new WebsocketUnavailableError(
+      'state-conflict',
+      `${message} (the panel gives no websocket while the server is suspended, restoring a backup, being transferred or not installed).`,
+      { cause: error },
+    );
+  }
+  return new WebsocketUnavailableError('failed', `could not get the websocket credentials: ${message}`, { cause: error });
+}
+
+/** Settles with the promise, or rejects with the signal's reason once it is aborted. */
+function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,491 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { downloadArchive, resolveDownloadTarget } from '../../src/download/download-archive.js';
+import type { DownloadArchiveOptions } from '../../src/download/download-archive.js';
+import { ActionError } from '../../src/errors.js';
+import { HttpTransport } from '../../src/http/transport.js';
+import type { Log } from '../../src/operations/context.js';
+import type { Backup } from '../../src/panel/types.js';
+
+const UUID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const USER_AGENT = 'pterodactyl-backup-action/test';
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// A deterministic archive: 1 MiB blocks of a seeded pattern, each stamped with its index, so any
+// size can be streamed (and hashed) without holding it in memory.
+
+const PATTERN = createHash('sha512').update('seed').digest();
+const BLOCK = Buffer.alloc(MiB);
+for (let i = 0; i < MiB; i += PATTERN.length) PATTERN.copy(BLOCK, i);
+
+function* archiveChunks(size: number, chunkSize = 64 * 1024): Generator<Buffer> {
+  for (let offset = 0; offset < size; offset += chunkSize) {
+    const length = Math.min(chunkSize, size - offset);
+    const block = Math.floor(offset / MiB);
+    const start = offset % MiB;
+    const chunk = Buffer.allocUnsafe(length);
+    BLOCK.copy(chunk, 0, start, start + length);
+    // Stamp the block index into the first bytes of each block (chunks never straddle blocks).
+    if (start === 0 && length >= 4) chunk.writeUInt32BE(block, 0);
+    yield chunk;
+  }
+}
+
+function sha1Of(size: number): string {
+  const hash = createHash('sha1');
+  for (const chunk of archiveChunks(size, MiB)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function sha256Of(size: number): string {
+  const hash = createHash('sha256');
+  for (const chunk of archiveChunks(size, MiB)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// A stand-in for Wings' `GET /download/backup?token=` (wings.md §4): single-use tokens, JSON
+// errors, Content-Length, and one behaviour per token for the faults.
+
+type Behaviour =
+  | { kind: 'ok' }
+  | { kind: 'truncate'; after: number }
+  | { kind: 'corrupt'; at: number }
+  | { kind: 'stall'; after: number }
+  | { kind: 'status'; status: number; body: string; contentType?: string }
+  | { kind: 'length'; declared: number }
+  | { kind: 'chunked'; size: number };
+
+interface Seen {
+  method: string;
+  path: string;
+  token: string | null;
+  headers: IncomingHttpHeaders;
+}
+
+interface Daemon {
+  origin: string;
+  requests: Seen[];
+  /** A fresh single-use URL whose answer follows `behaviour`. */
+  issue(behaviour?: Behaviour): string;
+  close(): Promise<void>;
+}
+
+async function startDaemon(size: number): Promise<Daemon> {
+  const tokens = new Map<string, Behaviour>();
+  const used = new Set<string>();
+  const requests: Seen[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const token = url.searchParams.get('token');
+    requests.push({ method: req.method ?? '', path: url.pathname, token, headers: req.headers });
+    const behaviour = token ? tokens.get(token) : undefined;
+    if (!token || !behaviour) return json(res, 500, { error: 'An unexpected error was encountered while processing this request', request_id: 'r1' });
+    if (used.has(token)) return json(res, 404, { error: 'The requested resource was not found on this server.' });
+    used.add(token);
+    void serve(res, behaviour, size).catch(() => res.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    requests,
+    issue(behaviour = { kind: 'ok' }) {
+      // JWT-shaped, as Wings' tokens are.
+      const token = `eyJhbGciOiJIUzI1NiJ9.${randomBytes(24).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
+      tokens.set(token, behaviour);
+      return `${origin}/download/backup?token=${token}`;
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function serve(res: ServerResponse, behaviour: Behaviour, size: number): Promise<void> {
+  if (behaviour.kind === 'status') {
+    res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json' }).end(behaviour.body);
+    return;
+  }
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/octet-stream',
+    'content-disposition': `attachment; filename="${UUID}.tar.gz"`,
+  };
+  const bodySize = behaviour.kind === 'chunked' ? behaviour.size : size;
+  if (behaviour.kind === 'length') headers['content-length'] = behaviour.declared;
+  else if (behaviour.kind !== 'chunked') headers['content-length'] = size;
+  res.writeHead(200, headers);
+  let sent = 0;
+  for (const original of archiveChunks(bodySize)) {
+    let chunk = original;
+    if (behaviour.kind === 'corrupt' && behaviour.at >= sent && behaviour.at < sent + chunk.length) {
+      chunk[behaviour.at - sent] = (chunk[behaviour.at - sent] ?? 0) ^ 0xff;
+    }
+    if ((behaviour.kind === 'truncate' || behaviour.kind === 'stall') && sent + chunk.length > behaviour.after) {
+      chunk = chunk.subarray(0, behaviour.after - sent);
+      if (chunk.length > 0 && !res.write(chunk)) await once(res, 'drain');
+      if (behaviour.kind === 'truncate') {
+        // Content-Length promised the whole file; close the connection early.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        res.socket?.destroy();
+      }
+      // A stall: keep the connection open and send nothing more until the client gives up.
+      return;
+    }
+    sent += chunk.length;
+    if (!res.write(chunk)) await once(res, 'drain');
+    if (res.destroyed) return;
+  }
+  res.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function recordingLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info: ${m}`),
+    warning: (m) => lines.push(`warning: ${m}`),
+    notice: (m) => lines.push(`notice: ${m}`),
+    debug: (m) => lines.push(`debug: ${m}`),
+  };
+}
+
+function backupOf(size: number, overrides: Partial<Backup> = {}): Backup {
+  return {
+    uuid: UUID,
+    name: 'octo/site@abc1234 run 1.1',
+    isSuccessful: true,
+    isLocked: false,
+    checksum: `sha1:${sha1Of(size)}`,
+    bytes: size,
+    createdAt: '2026-01-01T00:00:00+00:00',
+    completedAt: '2026-01-01T00:01:00+00:00',
+    ignoredFiles: [],
+    attributes: {},
+    ...overrides,
+  };
+}
+
+const SIZE = 3 * MiB + 12_345;
+let dir: string;
+let daemon: Daemon;
+let transport: HttpTransport;
+let log: ReturnType<typeof recordingLog>;
+let issued: string[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dl-archive-'));
+  daemon = await startDaemon(SIZE);
+  transport = new HttpTransport({ userAgent: USER_AGENT });
+  log = recordingLog();
+  issued = [];
+});
+afterEach(async () => {
+  await transport.close();
+  await daemon.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** freshUrl handing out one URL per behaviour, in order (the last one repeats). */
+function urls(...behaviours: Behaviour[]): () => Promise<string> {
+  let call = 0;
+  return async () => {
+    const behaviour = behaviours[Math.min(call++, behaviours.length - 1)] ?? { kind: 'ok' };
+    const url = daemon.issue(behaviour);
+    issued.push(url);
+    return url;
+  };
+}
+
+function options(overrides: Partial<DownloadArchiveOptions> = {}): DownloadArchiveOptions {
+  return {
+    backup: backupOf(SIZE),
+    freshUrl: urls({ kind: 'ok' }),
+    target: join(dir, `${UUID}.tar.gz`),
+    transport,
+    allowInsecureHttp: true,
+    signal: new AbortController().signal,
+    log,
+    retryDelayMs: 0,
+    ...overrides,
+  };
+}
+
+/** No message, log line or file name may hold a signed URL or its token. */
+function expectNoTokens(...texts: string[]): void {
+  for (const url of issued) {
+    const token = new URL(url).searchParams.get('token')!;
+    for (const text of [...texts, ...log.lines]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('token=');
+    }
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('downloadArchive', () => {
+  it('streams, verifies and moves the archive into place, sending nothing but a GET with the User-Agent', async () => {
+    const result = await downloadArchive(options());
+    const target = join(dir, `${UUID}.tar.gz`);
+    expect(result).toMatchObject({ path: target, bytes: SIZE, sha1: sha1Of(SIZE), attempts: 1 });
+    expect(result.bytesPerSecond).toBeGreaterThan(0);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(createHash('sha1').update(readFileSync(target)).digest('hex')).toBe(sha1Of(SIZE));
+    expect(readdirSync(dir)).toEqual([`${UUID}.tar.gz`]);
+
+    expect(daemon.requests).toHaveLength(1);
+    const [request] = daemon.requests;
+    expect(request?.method).toBe('GET');
+    expect(request?.path).toBe('/download/backup');
+    // Only what undici adds itself plus the transport's User-Agent: no Authorization, no Range.
+    expect(Object.keys(request?.headers ?? {}).sort()).toEqual(['connection', 'host', 'user-agent']);
+    expect(request?.headers['user-agent']).toBe(USER_AGENT);
+
+    expect(log.lines.find((l) => !l.startsWith('debug:'))).toBe(`info: Downloading backup ${UUID} ('octo/site@abc1234 run 1.1'), 3.0 MiB, from ${daemon.origin} to ${target}.`);
+    expect(log.lines.filter((l) => /\(\d+%\)/.test(l))).toHaveLength(9);
+    expect(log.lines.at(-1)).toMatch(new RegExp(`^info: Downloaded 3\\.0 MiB in .* \\(.*/s on average\\); size and SHA-1 match the panel's\\. Saved to ${target}\\.$`));
+    expectNoTokens();
+  });
+
+  it('replaces an existing file only after verification', async () => {
+    const target = join(dir, 'server.tar.gz');
+    writeFileSync(target, 'previous archive');
+    await downloadArchive(options({ target }));
+    expect(readFileSync(target).length).toBe(SIZE);
+  });
+
+  it('retries a truncated transfer with a fresh URL', async () => {
+    const result = await downloadArchive(options({ freshUrl: urls({ kind: 'truncate', after: MiB }, { kind: 'ok' }) }));
+    expect(result.attempts).toBe(2);
+    expect(issued).toHaveLength(2);
+    expect(new Set(daemon.requests.map((r) => r.token)).size).toBe(2);
+    const warning = log.lines.find((l) => l.startsWith('warning:'));
+    expect(warning).toMatch(new RegExp(`^warning: Download attempt 1 of 3 failed: ${daemon.origin.replace(/\./g, '\\.')}: the connection was closed before the answer was complete \\(UND_ERR_SOCKET\\) after 1\\.0 MiB\\. Trying again with a fresh URL\\.$`));
+    expect(readdirSync(dir)).toEqual([`${UUID}.tar.gz`]);
+    expectNoTokens();
+  });
+
+  it('gives up after maxAttempts, leaving no file and the existing target untouched', async () => {
+    const target = join(dir, 'keep.tar.gz');
+    writeFileSync(target, 'previous archive');
+    const error = await failure(downloadArchive(options({ target, freshUrl: urls({ kind: 'truncate', after: 100_000 }) })));
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(
+      `could not download backup ${UUID} ('octo/site@abc1234 run 1.1') from ${daemon.origin}: ${daemon.origin}: the connection was closed before the answer was complete (UND_ERR_SOCKET) after 97.7 KiB (3 attempts, each with a fresh URL).`,
+    );
+    expect(issued).toHaveLength(3);
+    expect(readdirSync(dir)).toEqual(['keep.tar.gz']);
+    expect(readFileSync(target, 'utf8')).toBe('previous archive');
+    expectNoTokens(error.message);
+  });
+
+  it('retries a checksum mismatch once', async () => {
+    const result = await downloadArchive(options({ freshUrl: urls({ kind: 'corrupt', at: 2 * MiB + 7 }, { kind: 'ok' }) }));
+    expect(result.attempts).toBe(2);
+    expect(result.sha1).toBe(sha1Of(SIZE));
+    expect(log.lines.some((l) => l.includes("does not match the panel's checksum"))).toBe(true);
+  });
+
+  it('fails after a second checksum mismatch, whatever maxAttempts allows', async () => {
+    const target = join(dir, 'keep.tar.gz');
+    writeFileSync(target, 'previous archive');
+    const error = await failure(downloadArchive(options({ target, maxAttempts: 5, freshUrl: urls({ kind: 'corrupt', at: 5 }) })));
+    expect(issued).toHaveLength(2);
+    expect(error.message).toContain(`does not match the panel's checksum: expected sha1:${sha1Of(SIZE)}, got sha1:`);
+    expect(error.message).toContain('(2 attempts, each with a fresh URL). The archive on the node differs from what the panel recorded');
+    expect(readdirSync(dir)).toEqual(['keep.tar.gz']);
+    expect(readFileSync(target, 'utf8')).toBe('previous archive');
+  });
+
+  it('verifies a legacy sha256 checksum', async () => {
+    const good = await downloadArchive(options({ backup: backupOf(SIZE, { checksum: `sha256:${sha256Of(SIZE)}` }) }));
+    expect(good.sha1).toBe(sha1Of(SIZE));
+    expect(log.lines.at(-1)).toContain("size and SHA-256 match the panel's");
+    const error = await failure(downloadArchive(options({ backup: backupOf(SIZE, { checksum: `sha256:${'0'.repeat(64)}` }) })));
+    expect(error.message).toContain(`expected sha256:${'0'.repeat(64)}, got sha256:${sha256Of(SIZE)}`);
+  });
+
+  it('verifies the size only, with a warning, when the panel has no checksum', async () => {
+    const result = await downloadArchive(options({ backup: backupOf(SIZE, { checksum: null }) }));
+    expect(result.sha1).toBe(sha1Of(SIZE));
+    expect(log.lines).toContain(`warning: The panel has no checksum for backup ${UUID} ('octo/site@abc1234 run 1.1'): only the archive's size will be verified.`);
+    expect(log.lines.at(-1)).toContain("size matches the panel's");
+  });
+
+  it('treats a Content-Length other than the panel’s size as a mismatch without reading the body', async () => {
+    const error = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'length', declared: SIZE - 1 }) })));
+    expect(error.message).toContain(`${daemon.origin} announced ${SIZE - 1} bytes but the panel says the archive has ${SIZE}`);
+    expect(issued).toHaveLength(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('stops a body longer than the panel’s size, and retries one that ends short', async () => {
+    const long = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'chunked', size: SIZE + MiB }) })));
+    expect(long.message).toContain(`sent more than the ${SIZE} bytes the panel gives for the archive`);
+    expect(readdirSync(dir)).toEqual([]);
+
+    const result = await downloadArchive(options({ freshUrl: urls({ kind: 'chunked', size: SIZE - 10 }, { kind: 'ok' }) }));
+    expect(result.attempts).toBe(2);
+    expect(log.lines.some((l) => l.includes(`ended after 3.0 MiB (${SIZE - 10} bytes) of 3.0 MiB (${SIZE} bytes)`))).toBe(true);
+  });
+
+  it('reports a reused URL with the daemon’s own text and never reuses one itself', async () => {
+    const url = daemon.issue({ kind: 'truncate', after: 1000 });
+    issued.push(url);
+    const error = await failure(downloadArchive(options({ freshUrl: async () => url })));
+    expect(daemon.requests).toHaveLength(3);
+    expect(error.message).toBe(
+      `could not download backup ${UUID} ('octo/site@abc1234 run 1.1') from ${daemon.origin}: ${daemon.origin} answered 404: "The requested resource was not found on this server." (3 attempts, each with a fresh URL). ` +
+        'The daemon accepts each signed URL once: it was used before this request (a proxy repeating requests?), or the daemon does not know the server.',
+    );
+    expectNoTokens(error.message);
+  });
+
+  it('does not retry when the daemon has no archive file', async () => {
+    const missing = JSON.stringify({ error: 'The requested backup was not found on this server.' });
+    const error = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 404, body: missing }) })));
+    expect(issued).toHaveLength(1);
+    expect(error.message).toContain(`${daemon.origin} answered 404: "The requested backup was not found on this server." (one attempt). The archive is missing on the node`);
+  });
+
+  it('retries a 500 (bad or expired token) and explains it', async () => {
+    const expired = JSON.stringify({ error: 'An unexpected error was encountered while processing this request', request_id: 'x' });
+    const error = await failure(downloadArchive(options({ maxAttempts: 2, freshUrl: urls({ kind: 'status', status: 500, body: expired }) })));
+    expect(issued).toHaveLength(2);
+    expect(error.message).toContain('answered 500: "An unexpected error was encountered while processing this request" (2 attempts, each with a fresh URL). Wings answers 500');
+    expectNoTokens(error.message);
+
+    const recovered = await downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 500, body: expired }, { kind: 'ok' }) }));
+    expect(recovered.attempts).toBe(2);
+  });
+
+  it('retries a transfer that stalls longer than the idle timeout', async () => {
+    const result = await downloadArchive(options({ idleTimeoutMs: 300, freshUrl: urls({ kind: 'stall', after: MiB }, { kind: 'ok' }) }));
+    expect(result.attempts).toBe(2);
+    expect(log.lines.some((l) => l.includes(`${daemon.origin}: no data arrived for 300 ms after 1.0 MiB`))).toBe(true);
+    expect(readdirSync(dir)).toEqual([`${UUID}.tar.gz`]);
+  });
+
+  it('retries an unreachable daemon and says the runner must reach the node', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    await once(closed, 'close');
+    const error = await failure(downloadArchive(options({ freshUrl: async () => `http://127.0.0.1:${port}/download/backup?token=abcdef` })));
+    expect(error.message).toContain(`http://127.0.0.1:${port}: the connection was refused (ECONNREFUSED) (3 attempts, each with a fresh URL). The runner must reach the node itself`);
+    expect(error.message).not.toContain('abcdef');
+  });
+
+  it('aborts promptly on cancellation and cleans up', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled by SIGINT');
+    const promise = downloadArchive(options({ signal: controller.signal, freshUrl: urls({ kind: 'stall', after: MiB }) }));
+    while (!readdirSync(dir).some((name) => name.endsWith('.part'))) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const abortedAt = Date.now();
+    controller.abort(reason);
+    expect(await failure(promise)).toBe(reason);
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(issued).toHaveLength(1);
+  });
+
+  it('does not ask for a URL when already cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    const freshUrl = urls({ kind: 'ok' });
+    await expect(downloadArchive(options({ signal: controller.signal, freshUrl }))).rejects.toThrow('cancelled');
+    expect(issued).toHaveLength(0);
+  });
+
+  it('refuses a backup that is not successful, before asking for a URL', async () => {
+    const pending = await failure(downloadArchive(options({ backup: backupOf(SIZE, { isSuccessful: false, completedAt: null, checksum: null, bytes: 0 }) })));
+    expect(pending).toBeInstanceOf(ActionError);
+    expect(pending.message).toMatch(/is still running; only a successful backup can be downloaded/);
+    const failed = await failure(downloadArchive(options({ backup: backupOf(SIZE, { isSuccessful: false, checksum: null, bytes: 0 }) })));
+    expect(failed.message).toMatch(/is failed; only a successful backup/);
+    expect(issued).toHaveLength(0);
+  });
+
+  it('refuses an http:// daemon URL without allow-insecure-http, before using it', async () => {
+    const error = await failure(downloadArchive(options({ allowInsecureHttp: false })));
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(
+      `the download URL points to ${daemon.origin} over plain http://, so the archive and its signed token would travel in clear text. Set allow-insecure-http: true to allow it, or configure the node with HTTPS.`,
+    );
+    expect(daemon.requests).toHaveLength(0);
+  });
+
+  it('refuses early when the disk cannot hold the archive', async () => {
+    const error = await failure(downloadArchive(options({ statfs: async () => ({ bavail: 10, bsize: 4096 }) })));
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(
+      `not enough free disk space in ${dir}: the archive needs 3.0 MiB (${SIZE} bytes) but only 40.0 KiB (40960 bytes) is free. Free some space on the runner or choose another download-path.`,
+    );
+    expect(issued).toHaveLength(0);
+  });
+
+  it('refuses a target that is a directory', async () => {
+    await expect(downloadArchive(options({ target: dir }))).rejects.toThrow(/is a directory/);
+    expect(issued).toHaveLength(0);
+  });
+
+  it('works with a target from resolveDownloadTarget', async () => {
+    const target = await resolveDownloadTarget('nested/out/', dir, UUID);
+    const result = await downloadArchive(options({ target }));
+    expect(result.path).toBe(join(dir, 'nested', 'out', `${UUID}.tar.gz`));
+  });
+});
+
+describe('downloadArchive with a large archive', () => {
+  it('keeps memory flat while streaming hundreds of MiB', async () => {
+    const size = 384 * MiB + 1;
+    const big = await startDaemon(size);
+    try {
+      const checksum = `sha1:${sha1Of(size)}`;
+      globalThis.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 10);
+      const result = await downloadArchive(
+        options({ backup: backupOf(size, { checksum }), freshUrl: async () => big.issue({ kind: 'ok' }) }),
+      ).finally(() => clearInterval(sampler));
+      peak = Math.max(peak, process.memoryUsage().rss);
+      expect(result.bytes).toBe(size);
+      expect(result.sha1).toBe(checksum.slice(5));
+      // A buffered download would grow by at least the archive's size (384 MiB).
+      expect(peak - before).toBeLessThan(128 * MiB);
+    } finally {
+      await big.close();
+    }
+  });
+});
