@@ -32357,6 +32357,21 @@ function describeNonJsonBody(res) {
     return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }
 
+;// CONCATENATED MODULE: ./src/wait/errors.ts
+
+/** The wait ran out while the backup was still running. */
+class WaitTimeoutError extends Error {
+    backup;
+    constructor(backup, timeoutMs, lastProblem) {
+        super(`backup ${backup.uuid} ('${backup.name}') is still running after wait-timeout (${formatElapsed(timeoutMs)}). ` +
+            'It goes on on the panel: look it up later with operation: get and this backup-id, or raise wait-timeout. ' +
+            'The panel marks a backup that is still unfinished after 6 hours as failed.' +
+            (lastProblem ? ` The last read of the panel failed: ${lastProblem}` : ''));
+        this.name = 'WaitTimeoutError';
+        this.backup = backup;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/time.ts
 /** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
 function sleep(ms, signal) {
@@ -32375,21 +32390,6 @@ function sleep(ms, signal) {
         }, Math.max(0, ms));
         signal?.addEventListener('abort', onAbort, { once: true });
     });
-}
-
-;// CONCATENATED MODULE: ./src/wait/errors.ts
-
-/** The wait ran out while the backup was still running. */
-class WaitTimeoutError extends Error {
-    backup;
-    constructor(backup, timeoutMs, lastProblem) {
-        super(`backup ${backup.uuid} ('${backup.name}') is still running after wait-timeout (${formatElapsed(timeoutMs)}). ` +
-            'It goes on on the panel: look it up later with operation: get and this backup-id, or raise wait-timeout. ' +
-            'The panel marks a backup that is still unfinished after 6 hours as failed.' +
-            (lastProblem ? ` The last read of the panel failed: ${lastProblem}` : ''));
-        this.name = 'WaitTimeoutError';
-        this.backup = backup;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/wait/passing-error.ts
@@ -32475,7 +32475,6 @@ function pollBackup(ctx, backup, deadline, onUpdate) {
 
 
 
-
 /** The REST safety poll runs at this multiple of poll-interval while the socket is up (interface: 6 ×). */
 const SAFETY_POLL_FACTOR = 6;
 /** How long REST may lag behind a completion event before the event is believed over REST. */
@@ -32549,7 +32548,7 @@ async function confirmEvent(ctx, event, read, deadline, onUpdate) {
             return backup;
         if (ctx.now() >= graceEnds)
             break;
-        await sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()), ctx.signal);
+        await ctx.sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()));
     }
     if (!event.isSuccessful) {
         throw new ActionError(`the daemon reported that backup ${event.uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
@@ -33841,7 +33840,6 @@ function warnAboutLimitOfOne(ctx, server) {
 
 
 
-
 /** Creates in all; a create that surely failed or whose backup was not found may be sent again. */
 const MAX_CREATE_ATTEMPTS = 3;
 /** How often the creation throttle is waited out before giving up. */
@@ -33883,14 +33881,14 @@ makeRoom) {
             }
             if (isCreationThrottle(error)) {
                 if (throttleWaits >= MAX_THROTTLE_WAITS)
-                    throw throttleError(ctx, error, undefined, rotations);
+                    throw throttleError(ctx, error, undefined, makeRoom !== undefined);
                 const waitMs = requestedDelay(error.headers, ctx.now());
                 if (waitMs === undefined || ctx.now() + waitMs > deadline)
-                    throw throttleError(ctx, error, waitMs, rotations);
+                    throw throttleError(ctx, error, waitMs, makeRoom !== undefined);
                 throttleWaits++;
                 attempt--;
                 ctx.log.info(`The panel's creation throttle refused the backup (${error.detail}); waiting ${formatElapsed(waitMs)} as it asks.`);
-                await sleep(waitMs + 1_000, ctx.signal);
+                await ctx.sleep(waitMs + 1_000);
                 continue;
             }
             if (!isAmbiguous(error))
@@ -33903,7 +33901,7 @@ makeRoom) {
             const settleUntil = sentAt + CREATE_SETTLE_MS;
             if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
                 ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
-                await sleep(settleUntil - ctx.now(), ctx.signal);
+                await ctx.sleep(settleUntil - ctx.now());
                 const late = await findOwnBackup(ctx, request.name, notBefore);
                 if (late)
                     return { backup: late, adopted: true };
@@ -33914,7 +33912,7 @@ makeRoom) {
             }
             const delay = backoffDelay(attempt, DEFAULT_RETRY_LIMITS, Math.random);
             ctx.log.info(`No backup was made; sending the create again in ${formatElapsed(delay)}.`);
-            await sleep(delay, ctx.signal);
+            await ctx.sleep(delay);
         }
     }
 }
@@ -33947,9 +33945,9 @@ function isAmbiguous(error) {
 function mayStillBeProcessing(error) {
     return !(error instanceof PanelError && error.code !== undefined);
 }
-function throttleError(ctx, error, waitMs, rotations) {
+function throttleError(ctx, error, waitMs, rotating) {
     // Pterodactyl counts soft-deleted backups in the throttle window (panel-api.md §5.4).
-    const rotated = rotations > 0 ? ' Deleting backups does not free the throttle on Pterodactyl 1.11: deleted backups still count for its period.' : '';
+    const rotated = rotating ? ' Rotation cannot help here: deleting backups does not free the throttle on Pterodactyl 1.11, where deleted backups still count for its period.' : '';
     const when = waitMs === undefined
         ? 'The panel did not say when another backup will be allowed.'
         : `Another backup will be allowed at ${new Date(ctx.now() + waitMs).toISOString()} (in ${formatElapsed(waitMs)}), after wait-timeout runs out.`;
@@ -34380,7 +34378,6 @@ async function readRestoreOutcome(ctx, notBefore) {
 
 
 
-
 /** How long a stop may take before the server is killed (interface: restart-server). */
 const STOP_BEFORE_KILL_MS = 60_000;
 /** How long to wait for a kill to show; the panel caches /resources for about 20 s (panel-api.md §11). */
@@ -34438,7 +34435,7 @@ async function stopServer(ctx, deadline) {
         if (ctx.now() + STATE_POLL_MS > deadline) {
             throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
         }
-        await sleep(STATE_POLL_MS, ctx.signal);
+        await ctx.sleep(STATE_POLL_MS);
     }
 }
 /** Starts the server again after a restore. */
@@ -34461,7 +34458,6 @@ async function startServer(ctx) {
 
 
 
-
 const wait_for_restore_PROGRESS_EVERY_MS = 30_000;
 /**
  * Waits until the server's `status` is back to null. While a restore runs every backup, power
@@ -34477,7 +34473,7 @@ async function waitForRestore(ctx, deadline) {
             throw new ActionError(`the restore is still running after wait-timeout; it goes on on the node and the server stays stopped. ` +
                 'Watch it in the panel and start the server once it has finished, or raise wait-timeout.');
         }
-        await sleep(Math.min(ctx.settings.pollIntervalMs, remaining), ctx.signal);
+        await ctx.sleep(Math.min(ctx.settings.pollIntervalMs, remaining));
         let status;
         try {
             status = (await ctx.client.getServer(ctx.serverId)).server.status;
@@ -35183,6 +35179,7 @@ function readWorkflowContext(env = process.env) {
 
 
 
+
 const log = {
     info: (message) => info(secrets.redact(message)),
     warning: (message) => warning(secrets.redact(message)),
@@ -35244,6 +35241,7 @@ async function run() {
             workflow: readWorkflowContext(),
             signal: cancellation.signal,
             now,
+            sleep: (ms) => sleep(ms, cancellation.signal),
             log,
         };
         await runOperation(ctx);

@@ -13,6 +13,7 @@ import { OutputCollector } from './report/outputs.js';
 import { newRunReport } from './report/run-report.js';
 import { writeSummary } from './report/summary.js';
 import { secrets } from './secrets.js';
+import { sleep } from './time.js';
 import { VERSION } from './version.js';
 import { readWorkflowContext } from './workflow-context.js';
 
@@ -81,6 +82,7 @@ export async function run(): Promise<void> {
       workflow: readWorkflowContext(),
       signal: cancellation.signal,
       now,
+      sleep: (ms) => sleep(ms, cancellation.signal),
       log,
     };
     await runOperation(ctx);

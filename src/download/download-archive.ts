@@ -1,8 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
@@ -14,6 +12,7 @@ import type { Log } from '../operations/context.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
 import { sleep } from '../time.js';
+import { ArchiveSink } from './archive-sink.js';
 import { actualFor, ArchiveHasher, parseChecksum } from './checksum.js';
 import type { Digests, ExpectedChecksum } from './checksum.js';
 import { originOf, readRefusal, scrub } from './daemon-answer.js';
@@ -64,10 +63,6 @@ export interface DownloadResult {
   /** Average speed of the transfer that succeeded. */
   bytesPerSecond: number;
 }
-
-/** Large buffers between the socket, the hash and the file: fewer, bigger writes. */
-const WRITE_HIGH_WATER_MARK = 4 * 1024 * 1024;
-const METER_HIGH_WATER_MARK = 1024 * 1024;
 
 /** A checksum or size mismatch is retried once (the archive is probably bad on the node). */
 const MAX_MISMATCHES = 2;
@@ -223,58 +218,43 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
   }
 
   const temp = temporaryPathFor(ctx.target);
-  const file = createWriteStream(temp, { flags: 'wx', highWaterMark: WRITE_HIGH_WATER_MARK });
-  const hasher = new ArchiveHasher(ctx.expected);
+  let file: FileHandle;
+  try {
+    // `wx`: a new file, never through an existing name or symlink.
+    file = await open(temp, 'wx');
+  } catch (error) {
+    discardBody(response.body);
+    throw writeError(error, temp);
+  }
   const progress = createProgress({
     total: backup.bytes,
     log: ctx.log,
     now: ctx.now,
     ...(ctx.progressIntervalMs !== undefined ? { intervalMs: ctx.progressIntervalMs } : {}),
   });
-  let bytes = 0;
-  let overflow = false;
-  const meter = new Transform({
-    highWaterMark: METER_HIGH_WATER_MARK,
-    transform(chunk: Buffer, _encoding, done): void {
-      bytes += chunk.length;
-      if (bytes > backup.bytes) {
-        // Stop before writing more than the disk-space check allowed for.
-        overflow = true;
-        done(new Error('more bytes than expected'));
-        return;
-      }
-      hasher.update(chunk);
-      progress.update(bytes);
-      done(null, chunk);
-    },
-  });
-
-  // Once one stream fails, pipeline destroys the others with the same error: the first to fail
-  // tells a broken transfer (retry) from a failing disk (no retry helps).
-  let failedFirst: 'body' | 'meter' | 'file' | undefined;
-  const watch = (stream: NodeJS.EventEmitter, name: 'body' | 'meter' | 'file'): void => {
-    stream.once('error', () => {
-      failedFirst ??= name;
-    });
-  };
-  watch(response.body, 'body');
-  watch(meter, 'meter');
-  watch(file, 'file');
+  const sink = new ArchiveSink(file, backup.bytes, new ArchiveHasher(ctx.expected), progress);
   const discard = async (): Promise<void> => {
-    await closed(file);
+    await file.close().catch(() => undefined);
     await rm(temp, { force: true });
   };
   try {
-    await pipeline(response.body, meter, file, { signal });
+    await pipeline(response.body, sink, { signal });
   } catch (error) {
     await discard();
     if (signal.aborted) throw signal.reason;
-    if (failedFirst === 'file') throw writeError(error, temp);
-    if (overflow) return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
-    return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, bytes) };
+    if (sink.writeError !== undefined) throw writeError(sink.writeError, temp);
+    if (sink.overflow) return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
+    return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, sink.bytes) };
+  }
+  try {
+    await file.close();
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw writeError(error, temp);
   }
   const ms = ctx.now() - started;
 
+  const bytes = sink.bytes;
   if (bytes < backup.bytes) {
     await discard();
     return {
@@ -282,7 +262,7 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
       failure: { type: 'retry', reason: `the transfer from ${origin} ended after ${formatBytes(bytes)} (${bytes} bytes) of ${formatBytes(backup.bytes)} (${backup.bytes} bytes)` },
     };
   }
-  const digests = hasher.digest();
+  const digests = sink.digests();
   const actual = actualFor(ctx.expected, digests);
   if (ctx.expected.kind === 'digest' && actual !== ctx.expected.hex) {
     await discard();
@@ -343,11 +323,6 @@ async function moveIntoPlace(temp: string, target: string): Promise<void> {
 export function discardBody(body: Readable): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-async function closed(stream: WriteStream): Promise<void> {
-  if (stream.closed) return;
-  await new Promise<void>((resolve) => stream.once('close', () => resolve()));
 }
 
 async function isDirectory(path: string): Promise<boolean> {

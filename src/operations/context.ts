@@ -26,5 +26,7 @@ export interface OperationContext {
   /** Aborted when the runner cancels the step. */
   signal: AbortSignal;
   now: () => number;
+  /** Waits, rejecting when the step is cancelled (tests pass a virtual clock). */
+  sleep: (ms: number) => Promise<void>;
   log: Log;
 }

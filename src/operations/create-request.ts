@@ -5,7 +5,6 @@ import { PanelError } from '../panel/errors.js';
 import { createdAtMs } from '../panel/backups.js';
 import type { Backup } from '../panel/types.js';
 import { formatElapsed } from '../format.js';
-import { sleep } from '../time.js';
 import type { OperationContext } from './context.js';
 import { isBackupLimitReached } from './rotation.js';
 
@@ -67,13 +66,13 @@ export async function createWithoutDuplicates(
         continue;
       }
       if (isCreationThrottle(error)) {
-        if (throttleWaits >= MAX_THROTTLE_WAITS) throw throttleError(ctx, error, undefined, rotations);
+        if (throttleWaits >= MAX_THROTTLE_WAITS) throw throttleError(ctx, error, undefined, makeRoom !== undefined);
         const waitMs = requestedDelay(error.headers, ctx.now());
-        if (waitMs === undefined || ctx.now() + waitMs > deadline) throw throttleError(ctx, error, waitMs, rotations);
+        if (waitMs === undefined || ctx.now() + waitMs > deadline) throw throttleError(ctx, error, waitMs, makeRoom !== undefined);
         throttleWaits++;
         attempt--;
         ctx.log.info(`The panel's creation throttle refused the backup (${error.detail}); waiting ${formatElapsed(waitMs)} as it asks.`);
-        await sleep(waitMs + 1_000, ctx.signal);
+        await ctx.sleep(waitMs + 1_000);
         continue;
       }
       if (!isAmbiguous(error)) throw error;
@@ -86,7 +85,7 @@ export async function createWithoutDuplicates(
       const settleUntil = sentAt + CREATE_SETTLE_MS;
       if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
         ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
-        await sleep(settleUntil - ctx.now(), ctx.signal);
+        await ctx.sleep(settleUntil - ctx.now());
         const late = await findOwnBackup(ctx, request.name, notBefore);
         if (late) return { backup: late, adopted: true };
       }
@@ -99,7 +98,7 @@ export async function createWithoutDuplicates(
       }
       const delay = backoffDelay(attempt, DEFAULT_RETRY_LIMITS, Math.random);
       ctx.log.info(`No backup was made; sending the create again in ${formatElapsed(delay)}.`);
-      await sleep(delay, ctx.signal);
+      await ctx.sleep(delay);
     }
   }
 }
@@ -134,9 +133,9 @@ function mayStillBeProcessing(error: unknown): boolean {
   return !(error instanceof PanelError && error.code !== undefined);
 }
 
-function throttleError(ctx: OperationContext, error: PanelError, waitMs: number | undefined, rotations: number): ActionError {
+function throttleError(ctx: OperationContext, error: PanelError, waitMs: number | undefined, rotating: boolean): ActionError {
   // Pterodactyl counts soft-deleted backups in the throttle window (panel-api.md §5.4).
-  const rotated = rotations > 0 ? ' Deleting backups does not free the throttle on Pterodactyl 1.11: deleted backups still count for its period.' : '';
+  const rotated = rotating ? ' Rotation cannot help here: deleting backups does not free the throttle on Pterodactyl 1.11, where deleted backups still count for its period.' : '';
   const when =
     waitMs === undefined
       ? 'The panel did not say when another backup will be allowed.'

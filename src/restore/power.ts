@@ -2,7 +2,6 @@ import { ActionError } from '../errors.js';
 import { NetworkError } from '../http/network-error.js';
 import { PanelError } from '../panel/errors.js';
 import { formatElapsed } from '../format.js';
-import { sleep } from '../time.js';
 import type { OperationContext } from '../operations/context.js';
 
 /** How long a stop may take before the server is killed (interface: restart-server). */
@@ -66,7 +65,7 @@ export async function stopServer(ctx: OperationContext, deadline: number): Promi
     if (ctx.now() + STATE_POLL_MS > deadline) {
       throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
     }
-    await sleep(STATE_POLL_MS, ctx.signal);
+    await ctx.sleep(STATE_POLL_MS);
   }
 }
 

@@ -2,7 +2,6 @@ import { ActionError } from '../errors.js';
 import { NetworkError } from '../http/network-error.js';
 import { PanelError } from '../panel/errors.js';
 import { formatElapsed } from '../format.js';
-import { sleep } from '../time.js';
 import type { OperationContext } from '../operations/context.js';
 
 const PROGRESS_EVERY_MS = 30_000;
@@ -23,7 +22,7 @@ export async function waitForRestore(ctx: OperationContext, deadline: number): P
           'Watch it in the panel and start the server once it has finished, or raise wait-timeout.',
       );
     }
-    await sleep(Math.min(ctx.settings.pollIntervalMs, remaining), ctx.signal);
+    await ctx.sleep(Math.min(ctx.settings.pollIntervalMs, remaining));
     let status: string | null;
     try {
       status = (await ctx.client.getServer(ctx.serverId)).server.status;

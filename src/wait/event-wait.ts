@@ -2,7 +2,6 @@ import { ActionError } from '../errors.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
 import { formatElapsed } from '../format.js';
-import { sleep } from '../time.js';
 import type { OperationContext } from '../operations/context.js';
 import type { BackupEvents } from './websocket/backup-events.js';
 import type { BackupCompletedEvent } from './websocket/types.js';
@@ -89,7 +88,7 @@ async function confirmEvent(
     const backup = await read();
     if (backupState(backup) !== 'pending') return backup;
     if (ctx.now() >= graceEnds) break;
-    await sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()), ctx.signal);
+    await ctx.sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()));
   }
   if (!event.isSuccessful) {
     throw new ActionError(

@@ -27,6 +27,8 @@ export interface RunOptions {
   cwd?: string;
   /** Sends this signal once `when` returns true for the output so far. */
   cancel?: { signal: NodeJS.Signals; when: (stdout: string) => boolean };
+  /** Called with the output so far on every chunk (to act at a moment of the run). */
+  onStdout?: (stdout: string) => void;
   timeoutMs?: number;
 }
 
@@ -67,6 +69,7 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   let cancelled = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
+    options.onStdout?.(stdout);
     if (options.cancel && !cancelled && options.cancel.when(stdout)) {
       cancelled = true;
       child.kill(options.cancel.signal);

@@ -1,0 +1,42 @@
+// Queued faults, consumed by the next `times` matching requests (or daemon calls / events / downloads).
+import type { Fault, FaultKind, RouteName } from './types.ts';
+
+/** Kinds applied when a request arrives, before it is processed. */
+export const REQUEST_FAULTS: readonly FaultKind[] = [
+  'status',
+  'html',
+  'reset-before',
+  'reset-after',
+  'delay',
+  'rate-limit',
+];
+
+interface Entry {
+  fault: Fault;
+  left: number;
+}
+
+export class FaultQueue {
+  private entries: Entry[] = [];
+
+  add(fault: Fault): void {
+    this.entries.push({ fault, left: fault.times ?? 1 });
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  /** Take the first queued fault for `route` whose kind is one of `kinds`. */
+  take(route: RouteName, kinds: readonly FaultKind[]): Fault | undefined {
+    const index = this.entries.findIndex((e) => {
+      const routes = Array.isArray(e.fault.route) ? e.fault.route : [e.fault.route];
+      return routes.includes(route) && kinds.includes(e.fault.kind);
+    });
+    const entry = this.entries[index];
+    if (!entry) return undefined;
+    entry.left -= 1;
+    if (entry.left <= 0) this.entries.splice(index, 1);
+    return entry.fault;
+  }
+}
