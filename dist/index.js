@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2034);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4264);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2034:
+/***/ 4264:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33787,6 +33787,16 @@ function decideRetry(kind, outcome, state, limits, now, random) {
     return { retry: true, delayMs: backoffDelay(state.attempt, limits, random), reason: `network error (${outcome.kind})` };
 }
 
+;// CONCATENATED MODULE: ./src/panel/clock.ts
+/**
+ * The panel's clock now, from the `Date` header of an earlier answer (`panelDate`, received at
+ * local `localAt`). `created_at` and activity timestamps are the panel's clock, and a runner's
+ * clock can be minutes off, so comparisons with them use this. Undefined without a Date header.
+ */
+function estimatePanelNow(panelDate, localAt, now) {
+    return panelDate ? panelDate.getTime() + (now - localAt) : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/operations/rotation.ts
 
 
@@ -33833,6 +33843,7 @@ function warnAboutLimitOfOne(ctx, server) {
 }
 
 ;// CONCATENATED MODULE: ./src/operations/create-request.ts
+
 
 
 
@@ -33917,9 +33928,8 @@ makeRoom) {
     }
 }
 function panelNow(ctx, clock) {
-    if (!clock.panelDate)
-        return ctx.now() - 60_000; // no Date header: allow for a minute of clock skew
-    return clock.panelDate.getTime() + (ctx.now() - clock.localAt);
+    // Without a Date header, allow for a minute of clock skew.
+    return estimatePanelNow(clock.panelDate, clock.localAt, ctx.now()) ?? ctx.now() - 60_000;
 }
 async function findOwnBackup(ctx, name, notBefore) {
     const { backups } = await ctx.client.listBackups(ctx.serverId);
@@ -33978,6 +33988,690 @@ async function offerDownloadUrl(ctx, server, backup) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/download/archive-sink.ts
+
+/**
+ * Measured on loopback (bench/README.md): one write at a time leaves the process waiting for the
+ * disk most of the time. Up to four positional writes in flight with 64 KiB buffers went as fast
+ * as 1 MiB buffers did, at about 20 MiB less peak RSS (received chunks live until the next
+ * garbage collection, so every buffered byte counts more than once).
+ */
+const HIGH_WATER_MARK = 64 * 1024;
+const MAX_IN_FLIGHT = 4;
+/**
+ * The end of the download pipeline: counts the bytes, hashes them and writes them to the open
+ * temporary file in one pass. Hashing is synchronous, so there is no await per chunk; the only
+ * backpressure is the number of writes in flight. More bytes than expected stop the transfer, so
+ * the disk never takes more than the free-space check allowed for.
+ */
+class ArchiveSink extends external_node_stream_.Writable {
+    /** Bytes received (and hashed) so far. */
+    bytes = 0;
+    /** Set when the body was longer than `expectedBytes`. */
+    overflow = false;
+    /** The file system's error, when writing failed (the disk, not the network). */
+    writeError = undefined;
+    file;
+    expectedBytes;
+    hasher;
+    progress;
+    inFlight = 0;
+    waiting;
+    drained;
+    constructor(file, expectedBytes, hasher, progress) {
+        super({ highWaterMark: HIGH_WATER_MARK });
+        this.file = file;
+        this.expectedBytes = expectedBytes;
+        this.hasher = hasher;
+        this.progress = progress;
+    }
+    _write(chunk, _encoding, callback) {
+        this.take([chunk], callback);
+    }
+    _writev(chunks, callback) {
+        this.take(chunks.map((entry) => entry.chunk), callback);
+    }
+    /** Ends only when every write has landed. */
+    _final(callback) {
+        if (this.inFlight === 0)
+            callback(this.failure());
+        else
+            this.drained = callback;
+    }
+    /** The digests of everything received; call once, after the end. */
+    digests() {
+        return this.hasher.digest();
+    }
+    take(buffers, callback) {
+        const failed = this.failure();
+        if (failed)
+            return callback(failed);
+        // Each write has its own range of the file, so they may complete in any order.
+        const position = this.bytes;
+        for (const buffer of buffers) {
+            this.bytes += buffer.length;
+            if (this.bytes > this.expectedBytes) {
+                this.overflow = true;
+                callback(new Error('the body is longer than the archive'));
+                return;
+            }
+            this.hasher.update(buffer);
+        }
+        this.progress.update(this.bytes);
+        this.inFlight++;
+        writeAll(this.file, buffers, position).then(() => this.settle(), (error) => {
+            this.writeError ??= error;
+            this.settle();
+        });
+        if (this.inFlight < MAX_IN_FLIGHT)
+            callback();
+        else
+            this.waiting = callback;
+    }
+    settle() {
+        this.inFlight--;
+        const waiting = this.waiting;
+        this.waiting = undefined;
+        waiting?.(this.failure());
+        if (this.inFlight === 0 && this.drained) {
+            const drained = this.drained;
+            this.drained = undefined;
+            drained(this.failure());
+        }
+    }
+    failure() {
+        if (this.writeError === undefined)
+            return null;
+        return this.writeError instanceof Error ? this.writeError : new Error(String(this.writeError));
+    }
+}
+/** `writev` at `position` until every byte is written (a short write is legal, if rare). */
+async function writeAll(file, buffers, position) {
+    let pending = buffers;
+    let at = position;
+    while (pending.length > 0) {
+        const { bytesWritten } = await file.writev(pending, at);
+        if (bytesWritten === 0)
+            throw new Error('the file system wrote nothing');
+        at += bytesWritten;
+        let skip = bytesWritten;
+        const rest = [];
+        for (const buffer of pending) {
+            if (skip >= buffer.length) {
+                skip -= buffer.length;
+                continue;
+            }
+            rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+            skip = 0;
+        }
+        pending = rest;
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/download/checksum.ts
+
+const FORMATS = { sha1: /^[0-9a-f]{40}$/, sha256: /^[0-9a-f]{64}$/ };
+function parseChecksum(value) {
+    if (value === null || value.trim() === '')
+        return { kind: 'none' };
+    const match = /^(sha1|sha256):([0-9A-Fa-f]+)$/.exec(value.trim());
+    const algorithm = match?.[1];
+    const hex = match?.[2]?.toLowerCase();
+    if (!algorithm || !hex || !FORMATS[algorithm].test(hex))
+        return { kind: 'unknown', value };
+    return { kind: 'digest', algorithm, hex };
+}
+/**
+ * Hashes the archive in the same pass as the transfer: SHA-1 always (it is reported), SHA-256
+ * only for a legacy checksum. `update` is synchronous, so hashing adds no await per chunk.
+ */
+class ArchiveHasher {
+    sha1 = (0,external_node_crypto_.createHash)('sha1');
+    sha256;
+    constructor(expected) {
+        this.sha256 = expected.kind === 'digest' && expected.algorithm === 'sha256' ? (0,external_node_crypto_.createHash)('sha256') : undefined;
+    }
+    update(chunk) {
+        this.sha1.update(chunk);
+        this.sha256?.update(chunk);
+    }
+    digest() {
+        return { sha1: this.sha1.digest('hex'), sha256: this.sha256?.digest('hex') };
+    }
+}
+/** The computed digest to compare with `expected`, or undefined when there is nothing to compare. */
+function actualFor(expected, digests) {
+    if (expected.kind !== 'digest')
+        return undefined;
+    return expected.algorithm === 'sha1' ? digests.sha1 : digests.sha256;
+}
+
+;// CONCATENATED MODULE: ./src/download/daemon-answer.ts
+
+/** Wings' texts (Wings: router/router_download.go, router/middleware/request_error.go). */
+const WINGS_MISSING_BACKUP = 'The requested backup was not found on this server.';
+const WINGS_NOT_FOUND = 'The requested resource was not found on this server.';
+const MAX_ERROR_BODY = 8 * 1024;
+const MAX_DETAIL = 200;
+/** `https://node.example.com:8080`: the only part of a signed URL that may be shown. */
+function originOf(url) {
+    return url.origin;
+}
+/**
+ * Makes a text from the daemon or the network layer safe to print: one line, bounded, without
+ * the URL, its query values (the token) or anything shaped like a JWT, and without any
+ * registered secret.
+ */
+function scrub(text, url) {
+    let result = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 4);
+    for (const value of values.sort((a, b) => b.length - a.length))
+        result = result.split(value).join('***');
+    result = result.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
+    result = secrets.redact(result).trim();
+    return result.length > MAX_DETAIL ? `${result.slice(0, MAX_DETAIL)}…` : result;
+}
+/**
+ * Reads at most a few KiB of an error answer (never the whole body: a misbehaving server could
+ * send the archive with an error status) and explains it. Wings answers JSON
+ * `{"error": "..."}` (Wings: router/middleware/request_error.go); S3 answers XML with `<Code>`.
+ */
+async function readRefusal(status, body, url) {
+    const text = await readSome(body, MAX_ERROR_BODY);
+    const detail = errorText(text);
+    const origin = originOf(url);
+    const reason = `${origin} answered ${status}${detail ? `: "${scrub(detail, url)}"` : ''}`;
+    if (status === 404 && detail === WINGS_MISSING_BACKUP) {
+        return {
+            reason,
+            hint: 'The archive is missing on the node (deleted, or the backup was made with another storage driver). Create a new backup.',
+            permanent: true,
+        };
+    }
+    if (status === 404 && detail === WINGS_NOT_FOUND) {
+        // The token is consumed once the server lookup succeeds (Wings: router/tokens/backup.go).
+        return {
+            reason,
+            hint: 'The daemon accepts each signed URL once: it was used before this request (a proxy repeating requests?), or the daemon does not know the server.',
+            permanent: false,
+        };
+    }
+    if (status === 500 && /unexpected error/i.test(detail ?? '')) {
+        // A bad or expired JWT ends in the generic 500 (Wings: router/middleware/middleware.go).
+        return {
+            reason,
+            hint: 'Wings answers 500 to an invalid or expired token: check that the clocks of the panel and the node agree.',
+            permanent: false,
+        };
+    }
+    if (status === 403 && /expired/i.test(text)) {
+        return { reason, hint: 'A presigned S3 URL is valid for 5 minutes: check the runner\'s and the panel\'s clocks.', permanent: false };
+    }
+    return { reason, hint: undefined, permanent: false };
+}
+/** Wings' JSON `error`, or S3's XML `<Code>` (its other elements may echo the signed request). */
+function errorText(text) {
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed && typeof parsed === 'object' && typeof parsed.error === 'string') {
+            return parsed.error;
+        }
+    }
+    catch {
+        // Not JSON.
+    }
+    const code = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(text)?.[1];
+    return code;
+}
+async function readSome(body, limit) {
+    const chunks = [];
+    let length = 0;
+    try {
+        for await (const chunk of body) {
+            const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+            chunks.push(buffer);
+            length += buffer.length;
+            if (length >= limit)
+                break;
+        }
+    }
+    catch {
+        // A broken error body still leaves the status to report.
+    }
+    finally {
+        // undici reports the abort of an unfinished body as an error: keep it from going uncaught.
+        body.on('error', () => undefined);
+        body.destroy();
+    }
+    return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/download/disk-space.ts
+
+
+
+/** Bytes an unprivileged process may still write on the file system holding `directory`. */
+async function freeBytes(directory, statfs = promises_namespaceObject.statfs) {
+    const stats = await statfs(directory);
+    return stats.bavail * stats.bsize;
+}
+/**
+ * Refuses early when `directory` cannot hold `needed` bytes, rather than failing with ENOSPC
+ * after most of the transfer. A file system that cannot say (statfs unsupported) is not checked.
+ */
+async function ensureFreeSpace(directory, needed, log, statfs) {
+    let free;
+    try {
+        free = await freeBytes(directory, statfs);
+    }
+    catch (error) {
+        log.debug(`Free disk space in ${directory} is unknown (${error.code ?? String(error)}); not checked.`);
+        return;
+    }
+    if (free < needed) {
+        throw new ActionError(`not enough free disk space in ${directory}: the archive needs ${formatBytes(needed)} (${needed} bytes) but only ${formatBytes(free)} (${free} bytes) is free. ` +
+            'Free some space on the runner or choose another download-path.');
+    }
+    log.debug(`Free disk space in ${directory}: ${formatBytes(free)}; the archive needs ${formatBytes(needed)}.`);
+}
+
+;// CONCATENATED MODULE: ./src/download/progress.ts
+
+/** `12.3 MiB/s`. */
+function formatRate(bytesPerSecond) {
+    return `${formatBytes(Math.round(bytesPerSecond))}/s`;
+}
+/**
+ * Progress lines for a log that shows lines, not bars: one every `stepPercent` or every
+ * `intervalMs`, whichever comes first, with the bytes so far, the percentage and the speed since
+ * the previous line. The line for 100% is left to the caller's summary.
+ */
+function createProgress(options) {
+    const { total, log, now } = options;
+    const intervalMs = options.intervalMs ?? 15_000;
+    const step = options.stepPercent ?? 10;
+    const stepBytes = total > 0 ? (total * step) / 100 : Number.POSITIVE_INFINITY;
+    let lastAt = now();
+    let lastBytes = 0;
+    let nextMark = stepBytes;
+    return {
+        update(bytes) {
+            if (bytes < nextMark) {
+                const at = now();
+                if (at - lastAt < intervalMs)
+                    return;
+                emit(bytes, at);
+                return;
+            }
+            if (total > 0 && bytes >= total)
+                return;
+            emit(bytes, now());
+        },
+    };
+    function emit(bytes, at) {
+        const elapsed = Math.max(1, at - lastAt);
+        const rate = ((bytes - lastBytes) * 1_000) / elapsed;
+        let line = `Downloaded ${formatBytes(bytes)}`;
+        if (total > 0) {
+            const percent = Math.min(100, Math.floor((bytes * 100) / total));
+            line += ` of ${formatBytes(total)} (${percent}%) at ${formatRate(rate)}`;
+            if (rate > 0 && bytes < total)
+                line += `, about ${formatElapsed(((total - bytes) * 1_000) / rate)} left`;
+        }
+        else {
+            line += ` at ${formatRate(rate)}`;
+        }
+        log.info(`${line}.`);
+        lastAt = at;
+        lastBytes = bytes;
+        while (nextMark <= bytes)
+            nextMark += stepBytes;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/download/target-path.ts
+
+
+
+
+
+/** A backup UUID as a file name: no separators or dots that could leave the directory. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/**
+ * Where `download-path` puts the archive (interface.md, Semantics "download-path"): a relative
+ * path is taken from `workspace`; `~/` is the home directory; an existing directory or a path
+ * ending in a separator receives `<uuid>.tar.gz`; missing parent directories are created.
+ */
+async function resolveDownloadTarget(downloadPath, workspace, uuid) {
+    if (downloadPath.trim() === '')
+        throw new ActionError('download-path is empty: give a file or directory for the archive.');
+    if (!SAFE_NAME.test(uuid))
+        throw new ActionError(`the backup's UUID '${uuid}' cannot be used as a file name.`);
+    const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), downloadPath.slice(1)) : downloadPath;
+    const absolute = (0,external_node_path_namespaceObject.isAbsolute)(expanded) ? (0,external_node_path_namespaceObject.resolve)(expanded) : (0,external_node_path_namespaceObject.resolve)(workspace, expanded);
+    const asDirectory = /[/\\]$/.test(downloadPath) || (await target_path_isDirectory(absolute));
+    const target = asDirectory ? (0,external_node_path_namespaceObject.join)(absolute, `${uuid}.tar.gz`) : absolute;
+    if (await target_path_isDirectory(target)) {
+        throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there. Give a file name or another directory.`);
+    }
+    try {
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+    }
+    catch (error) {
+        throw new ActionError(`download-path: could not create the directory ${(0,external_node_path_namespaceObject.dirname)(target)} (${errorCode(error)}).`, { cause: error });
+    }
+    return target;
+}
+/**
+ * A unique temporary name beside the target (same directory, so the final rename is atomic),
+ * within the usual 255-byte limit for a name whatever the target's length.
+ */
+function temporaryPathFor(target) {
+    let name = (0,external_node_path_namespaceObject.basename)(target);
+    while (Buffer.byteLength(name) > 200)
+        name = name.slice(0, -1);
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(target), `.${name}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.part`);
+}
+async function target_path_isDirectory(path) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function errorCode(error) {
+    return error?.code ?? String(error);
+}
+
+;// CONCATENATED MODULE: ./src/download/download-archive.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A checksum or size mismatch is retried once (the archive is probably bad on the node). */
+const MAX_MISMATCHES = 2;
+/**
+ * Downloads a backup's archive to `target`: streamed to a temporary file beside it while SHA-1
+ * is computed in the same pass, checked against the panel's `bytes` and `checksum`, and renamed
+ * into place only when both match. Each attempt GETs a fresh signed URL exactly once: Wings
+ * tokens are single use, consumed even when the transfer then breaks, and the daemon has no
+ * Range support (Wings: router/router_download.go, router/tokens/backup.go). No panel header is
+ * sent to the URL, and messages show only its scheme and host.
+ */
+async function downloadArchive(options) {
+    const { backup, target, log, signal } = options;
+    const now = options.now ?? Date.now;
+    const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
+    const retryDelayMs = options.retryDelayMs ?? 2_000;
+    const label = `backup ${backup.uuid} ('${backup.name}')`;
+    const state = backupState(backup);
+    if (state !== 'successful') {
+        throw new ActionError(`${label} is ${state === 'pending' ? 'still running' : 'failed'}; only a successful backup can be downloaded.`);
+    }
+    if (!(0,external_node_path_namespaceObject.isAbsolute)(target))
+        throw new Error(`downloadArchive needs an absolute target path, got ${target}.`);
+    if (await download_archive_isDirectory(target))
+        throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there.`);
+    const expected = parseChecksum(backup.checksum);
+    if (expected.kind === 'none')
+        log.warning(`The panel has no checksum for ${label}: only the archive's size will be verified.`);
+    if (expected.kind === 'unknown') {
+        log.warning(`The panel's checksum for ${label} has an unknown format ('${expected.value.slice(0, 80)}'): only the archive's size will be verified.`);
+    }
+    signal.throwIfAborted();
+    try {
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+    }
+    catch (error) {
+        throw writeError(error, target);
+    }
+    await ensureFreeSpace((0,external_node_path_namespaceObject.dirname)(target), backup.bytes, log, options.statfs);
+    const context = {
+        backup,
+        target,
+        expected,
+        transport: options.transport,
+        signal,
+        log,
+        now,
+        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        progressIntervalMs: options.progressIntervalMs,
+    };
+    const started = now();
+    let mismatches = 0;
+    let last;
+    let origin = '';
+    let attempt = 0;
+    while (attempt < maxAttempts) {
+        attempt++;
+        if (attempt > 1)
+            await sleep(retryDelayMs * (attempt - 1), signal);
+        signal.throwIfAborted();
+        // The file first: a directory the runner cannot write to must not cost a single-use URL.
+        const temp = await openTemporary(target);
+        let transfer;
+        try {
+            const url = checkUrl(await options.freshUrl(), options.allowInsecureHttp);
+            origin = originOf(url);
+            log.info(attempt === 1
+                ? `Downloading ${label}, ${formatBytes(backup.bytes)}, from ${origin} to ${target}.`
+                : `Download attempt ${attempt} of ${maxAttempts}, with a fresh URL.`);
+            transfer = await transferOnce(url, temp.file, context);
+            await closeFile(temp);
+            if (transfer.ok)
+                await moveIntoPlace(temp, target);
+        }
+        finally {
+            await discard(temp);
+        }
+        if (transfer.ok) {
+            const bytesPerSecond = (transfer.bytes * 1_000) / Math.max(1, transfer.ms);
+            const verified = expected.kind === 'digest' ? `size and ${expected.algorithm === 'sha1' ? 'SHA-1' : 'SHA-256'} match the panel's` : "size matches the panel's";
+            log.info(`Downloaded ${formatBytes(transfer.bytes)} in ${formatElapsed(transfer.ms)} (${formatRate(bytesPerSecond)} on average); ${verified}. Saved to ${target}.`);
+            return { path: target, bytes: transfer.bytes, sha1: transfer.digests.sha1, durationMs: now() - started, attempts: attempt, bytesPerSecond };
+        }
+        last = transfer.failure;
+        if (last.type === 'mismatch')
+            mismatches++;
+        const giveUp = last.type === 'final' || mismatches >= MAX_MISMATCHES || attempt >= maxAttempts;
+        if (giveUp)
+            break;
+        const wait = retryDelayMs * attempt;
+        log.warning(`Download attempt ${attempt} of ${maxAttempts} failed: ${last.reason}. Trying again with a fresh URL${wait > 0 ? ` in ${formatElapsed(wait)}` : ''}.`);
+    }
+    const failure = last;
+    const tries = attempt === 1 ? 'one attempt' : `${attempt} attempts, each with a fresh URL`;
+    throw new ActionError(`could not download ${label} from ${origin}: ${failure.reason} (${tries}).${failure.hint ? ` ${failure.hint}` : ''}`);
+}
+/** Parses the panel's URL and applies the `allow-insecure-http` rule; never echoes the URL. */
+function checkUrl(value, allowInsecureHttp) {
+    let url;
+    try {
+        url = new URL(value.trim());
+    }
+    catch {
+        throw new ActionError('the panel returned a download URL that is not a valid URL.');
+    }
+    if (url.protocol === 'http:' && !allowInsecureHttp) {
+        throw new ActionError(`the download URL points to ${originOf(url)} over plain http://, so the archive and its signed token would travel in clear text. ` +
+            'Set allow-insecure-http: true to allow it, or configure the node with HTTPS.');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new ActionError(`the panel returned a download URL with the unsupported scheme ${url.protocol}`);
+    }
+    return url;
+}
+/** One GET of one URL, streamed through the hash into the open temporary file. */
+async function transferOnce(url, file, ctx) {
+    const { backup, signal } = ctx;
+    const origin = originOf(url);
+    const started = ctx.now();
+    let response;
+    try {
+        // No headers of our own: the panel's Authorization and `headers` never go to the daemon or S3.
+        response = await ctx.transport.stream({ method: 'GET', url, headers: {}, timeoutMs: ctx.idleTimeoutMs, signal });
+    }
+    catch (error) {
+        if (signal.aborted)
+            throw signal.reason;
+        return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs) };
+    }
+    if (response.status !== 200) {
+        const refusal = await readRefusal(response.status, response.body, url);
+        return { ok: false, failure: { type: refusal.permanent ? 'final' : 'retry', reason: refusal.reason, hint: refusal.hint } };
+    }
+    // Wings sends Content-Length: the file's size (Wings: router/router_download.go).
+    const declared = response.headers['content-length'];
+    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) !== backup.bytes) {
+        discardBody(response.body);
+        return { ok: false, failure: sizeMismatch(`${origin} announced ${declared} bytes but the panel says the archive has ${backup.bytes}`) };
+    }
+    const progress = createProgress({
+        total: backup.bytes,
+        log: ctx.log,
+        now: ctx.now,
+        ...(ctx.progressIntervalMs !== undefined ? { intervalMs: ctx.progressIntervalMs } : {}),
+    });
+    const sink = new ArchiveSink(file, backup.bytes, new ArchiveHasher(ctx.expected), progress);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, sink, { signal });
+    }
+    catch (error) {
+        if (signal.aborted)
+            throw signal.reason;
+        if (sink.writeError !== undefined)
+            throw writeError(sink.writeError, ctx.target);
+        if (sink.overflow)
+            return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
+        return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, sink.bytes) };
+    }
+    const ms = ctx.now() - started;
+    const bytes = sink.bytes;
+    if (bytes < backup.bytes) {
+        return {
+            ok: false,
+            failure: { type: 'retry', reason: `the transfer from ${origin} ended after ${formatBytes(bytes)} (${bytes} bytes) of ${formatBytes(backup.bytes)} (${backup.bytes} bytes)` },
+        };
+    }
+    const digests = sink.digests();
+    const actual = actualFor(ctx.expected, digests);
+    if (ctx.expected.kind === 'digest' && actual !== ctx.expected.hex) {
+        const algorithm = ctx.expected.algorithm;
+        return {
+            ok: false,
+            failure: {
+                type: 'mismatch',
+                reason: `the archive from ${origin} does not match the panel's checksum: expected ${algorithm}:${ctx.expected.hex}, got ${algorithm}:${actual}`,
+                hint: 'The archive on the node differs from what the panel recorded (damaged on the node, or changed on the way); it was discarded.',
+            },
+        };
+    }
+    return { ok: true, bytes, digests, ms };
+}
+function sizeMismatch(reason) {
+    return { type: 'mismatch', reason, hint: 'The archive on the node differs from what the panel recorded; nothing was kept.' };
+}
+/** A failed request or broken transfer, described by scheme and host only. */
+function networkFailure(error, url, idleTimeoutMs, bytes = 0) {
+    const origin = originOf(url);
+    const network = toNetworkError(error, origin);
+    const target = describeTarget({ method: 'GET', url });
+    let reason = network.message.startsWith(target) ? origin + network.message.slice(target.length) : network.message;
+    if (network.kind === 'response-timeout')
+        reason = `${origin}: no data arrived for ${formatElapsed(idleTimeoutMs)}`;
+    reason = scrub(reason.replace(/\.$/, ''), url);
+    if (bytes > 0)
+        reason += ` after ${formatBytes(bytes)}`;
+    return {
+        type: network.kind === 'tls' ? 'final' : 'retry',
+        reason,
+        hint: unreachable(network) ? 'The runner must reach the node itself (its FQDN and daemon port, which the panel puts into the URL), not only the panel.' : undefined,
+    };
+}
+function unreachable(error) {
+    return error.kind === 'refused' || error.kind === 'dns' || error.kind === 'connect-timeout';
+}
+function writeError(error, path) {
+    const code = error.code;
+    const what = code === 'ENOSPC' ? 'the disk is full' : (code ?? String(error));
+    return new ActionError(`could not write the archive to ${(0,external_node_path_namespaceObject.dirname)(path)}: ${what}. Nothing was kept.`, { cause: error });
+}
+/** A new temporary file beside the target (`wx`: never through an existing name or symlink). */
+async function openTemporary(target) {
+    const path = temporaryPathFor(target);
+    try {
+        return { path, file: await (0,promises_namespaceObject.open)(path, 'wx'), closed: false, moved: false };
+    }
+    catch (error) {
+        throw writeError(error, target);
+    }
+}
+/** Closes the file once every write has landed; a failing close is a failing disk. */
+async function closeFile(temp) {
+    temp.closed = true;
+    try {
+        await temp.file.close();
+    }
+    catch (error) {
+        throw writeError(error, temp.path);
+    }
+}
+/** Removes what is left of a temporary file (close waits for writes still in flight). */
+async function discard(temp) {
+    if (!temp.closed)
+        await temp.file.close().catch(() => undefined);
+    if (!temp.moved)
+        await (0,promises_namespaceObject.rm)(temp.path, { force: true });
+}
+/** Replaces an existing file only now, after verification (rename is atomic in one directory). */
+async function moveIntoPlace(temp, target) {
+    try {
+        await (0,promises_namespaceObject.rename)(temp.path, target);
+        temp.moved = true;
+    }
+    catch (error) {
+        throw new ActionError(`could not move the verified archive to ${target} (${error.code ?? String(error)}).`, { cause: error });
+    }
+}
+/** Drops an answer's body without letting undici's abort error escape as an uncaught one. */
+function discardBody(body) {
+    body.on('error', () => undefined);
+    body.destroy();
+}
+async function download_archive_isDirectory(path) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/operations/server.ts
 
 
@@ -33997,6 +34691,33 @@ function requirePermission(server, permission, purpose) {
         throw new ActionError(`the API key's user lacks the ${permission} permission, which is needed to ${purpose}. ` +
             `Grant it to the subuser on this server (it has: ${server.permissions?.join(', ') || 'none'}), or use the server owner's key.`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/operations/fetch-archive.ts
+
+
+/**
+ * `download-path`: streams the archive of a successful backup to disk, verified against the
+ * panel's size and checksum, with a fresh signed URL for every attempt; sets the `path` output.
+ */
+async function fetchArchive(ctx, server, backup) {
+    const { settings } = ctx;
+    if (settings.downloadPath === undefined)
+        return;
+    requirePermission(server, 'backup.download', 'download the archive (download-path)');
+    const target = await resolveDownloadTarget(settings.downloadPath, ctx.workflow.workspace, backup.uuid);
+    const result = await downloadArchive({
+        backup,
+        freshUrl: () => ctx.client.getDownloadUrl(ctx.serverId, backup.uuid),
+        target,
+        transport: ctx.transport,
+        allowInsecureHttp: settings.allowInsecureHttp,
+        signal: ctx.signal,
+        log: ctx.log,
+        now: ctx.now,
+    });
+    ctx.outputs.setPath(result.path);
+    ctx.report.download = { path: result.path, bytes: result.bytes, durationMs: result.durationMs };
 }
 
 ;// CONCATENATED MODULE: ./src/operations/skip-recent.ts
@@ -34022,6 +34743,7 @@ async function findRecentBackup(ctx, thresholdMs) {
 }
 
 ;// CONCATENATED MODULE: ./src/operations/create.ts
+
 
 
 
@@ -34061,6 +34783,7 @@ async function createOperation(ctx) {
             report(ctx, recent);
             ctx.report.status = 'skipped';
             ctx.report.notes.push(`Nothing was created: backup ${recent.uuid} is recent enough (skip-if-newer-than).`);
+            await fetchArchive(ctx, server, recent);
             await offerDownloadUrl(ctx, server, recent);
             return;
         }
@@ -34098,6 +34821,8 @@ async function createAndWait(ctx, server, request, described, { clock, deadline,
     }
     const finished = await waiter.wait(backup, deadline);
     report(ctx, finished);
+    // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
+    await fetchArchive(ctx, server, finished);
     await offerDownloadUrl(ctx, server, finished);
     if (hasRetentionRule(settings))
         await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
@@ -34111,6 +34836,8 @@ function checkPermissions(ctx, server) {
     requirePermission(server, 'backup.create', 'create backups');
     if (settings.wait || settings.skipIfNewerThanMs !== undefined)
         requirePermission(server, 'backup.read', 'read backups (to wait, or for skip-if-newer-than)');
+    if (settings.downloadPath !== undefined)
+        requirePermission(server, 'backup.download', 'download the archive (download-path)');
     if (settings.rotate || hasRetentionRule(settings))
         requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
     if (settings.locked && hasPermission(server.permissions, 'backup.delete') === false) {
@@ -34170,20 +34897,34 @@ async function resolveBackup(ctx, ref) {
     return latest;
 }
 
-;// CONCATENATED MODULE: ./src/operations/delete.ts
+;// CONCATENATED MODULE: ./src/operations/target-backup.ts
 
+
+/**
+ * The start of every operation on one existing backup: read the server, check the permissions
+ * the panel says the key lacks (each with what it is needed for), resolve `backup-id`, and
+ * report the backup in the outputs and summary.
+ */
+async function readTargetBackup(ctx, needs) {
+    const view = await readServer(ctx);
+    const readAt = ctx.now();
+    requirePermission(view.server, 'backup.read', 'read backups');
+    for (const [permission, purpose] of needs)
+        requirePermission(view.server, permission, purpose);
+    const backup = await resolveBackup(ctx, ctx.settings.backupId);
+    ctx.outputs.setBackup(backup);
+    ctx.report.backup = backup;
+    return { server: view.server, backup, panelDate: view.panelDate, readAt };
+}
+
+;// CONCATENATED MODULE: ./src/operations/delete.ts
 
 
 
 
 /** `delete`: one backup, named by UUID. A locked, successful backup is refused, as the panel would. */
 async function deleteOperation(ctx) {
-    const { server } = await readServer(ctx);
-    requirePermission(server, 'backup.read', 'read backups');
-    requirePermission(server, 'backup.delete', 'delete backups');
-    const backup = await resolveBackup(ctx, ctx.settings.backupId);
-    ctx.outputs.setBackup(backup);
-    ctx.report.backup = backup;
+    const { backup } = await readTargetBackup(ctx, [['backup.delete', 'delete backups']]);
     const state = backupState(backup);
     if (backup.isLocked && state === 'successful') {
         throw new ActionError(`backup ${backup.uuid} ('${backup.name}') is locked, so it is not deleted. Unlock it first (operation: unlock) if it really should go.`);
@@ -34208,14 +34949,9 @@ async function deleteOperation(ctx) {
 
 
 
-
 /** `get`: one backup (a UUID or `latest`) and its state. */
 async function getOperation(ctx) {
-    const { server } = await readServer(ctx);
-    requirePermission(server, 'backup.read', 'read backups');
-    const backup = await resolveBackup(ctx, ctx.settings.backupId);
-    ctx.outputs.setBackup(backup);
-    ctx.report.backup = backup;
+    const { backup } = await readTargetBackup(ctx, []);
     ctx.log.info(describeBackup(backup));
 }
 function describeBackup(backup) {
@@ -34232,12 +34968,7 @@ function describeBackup(backup) {
 
 /** `download`: a fresh signed URL for a successful backup. */
 async function downloadOperation(ctx) {
-    const { server } = await readServer(ctx);
-    requirePermission(server, 'backup.read', 'read backups');
-    requirePermission(server, 'backup.download', 'download backups');
-    const backup = await resolveBackup(ctx, ctx.settings.backupId);
-    ctx.outputs.setBackup(backup);
-    ctx.report.backup = backup;
+    const { server, backup } = await readTargetBackup(ctx, [['backup.download', 'download backups']]);
     ctx.log.info(describeBackup(backup));
     const state = backupState(backup);
     // The panel hands out URLs for running and failed backups too (panel-api.md §4.4): a partial
@@ -34246,9 +34977,11 @@ async function downloadOperation(ctx) {
         throw new ActionError(`backup ${backup.uuid} ('${backup.name}') is ${state === 'pending' ? 'still running' : 'failed'}; only a successful backup can be downloaded.` +
             (state === 'pending' ? ' Wait for it to finish (operation: create waits by default), then run again.' : ' Use another backup, e.g. backup-id: latest.'));
     }
+    // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
+    await fetchArchive(ctx, server, backup);
     const url = await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid);
     ctx.outputs.setDownloadUrl(url, backup);
-    ctx.log.info('download-url holds a fresh signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+    ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
 }
 
 ;// CONCATENATED MODULE: ./src/operations/list.ts
@@ -34276,7 +35009,6 @@ async function listOperation(ctx) {
 
 
 
-
 /** Toggles sent at most (each after reading the state again). */
 const MAX_TOGGLES = 3;
 /**
@@ -34286,16 +35018,12 @@ const MAX_TOGGLES = 3;
  */
 async function lockOperation(ctx, wantLocked) {
     const verb = wantLocked ? 'lock' : 'unlock';
-    const { server } = await readServer(ctx);
-    requirePermission(server, 'backup.read', 'read backups');
-    requirePermission(server, 'backup.delete', `${verb} backups (the panel ties locking to backup.delete)`);
-    let backup = await resolveBackup(ctx, ctx.settings.backupId);
+    let { backup } = await readTargetBackup(ctx, [['backup.delete', `${verb} backups (the panel ties locking to backup.delete)`]]);
     const report = (fresh) => {
         backup = fresh;
         ctx.outputs.setBackup(fresh);
         ctx.report.backup = fresh;
     };
-    report(backup);
     if (backup.isLocked === wantLocked) {
         ctx.log.info(`Backup ${backup.uuid} ('${backup.name}') is already ${verb}ed; nothing to do.`);
         return;
@@ -34520,23 +35248,17 @@ async function waitForRestore(ctx, deadline) {
 async function restoreOperation(ctx) {
     const { settings, log } = ctx;
     const deadline = ctx.now() + settings.waitTimeoutMs;
-    const view = await readServer(ctx);
-    const viewReadAt = ctx.now();
-    const server = view.server;
-    requirePermission(server, 'backup.read', 'read backups');
-    requirePermission(server, 'backup.restore', 'restore backups');
+    const needs = [['backup.restore', 'restore backups']];
     if (settings.restartServer) {
-        requirePermission(server, 'control.stop', 'stop the server before the restore (or set restart-server: false)');
-        requirePermission(server, 'control.start', 'start the server again after the restore (or set restart-server: false)');
+        needs.push(['control.stop', 'stop the server before the restore (or set restart-server: false)']);
+        needs.push(['control.start', 'start the server again after the restore (or set restart-server: false)']);
     }
+    const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs);
     if (server.status !== null) {
         throw new ActionError(server.status === 'restoring_backup'
             ? 'a restore is already running on this server. Wait for it to finish, then run again.'
             : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again.`);
     }
-    const backup = await resolveBackup(ctx, settings.backupId);
-    ctx.outputs.setBackup(backup);
-    ctx.report.backup = backup;
     refuseUnlessRestorable(backup);
     const { backups } = await ctx.client.listBackups(ctx.serverId);
     const running = backups.find((other) => backupState(other) === 'pending');
@@ -34559,7 +35281,7 @@ async function restoreOperation(ctx) {
     }
     if (powerBefore !== undefined && powerBefore !== 'offline')
         await stopServer(ctx, deadline);
-    const restoreAt = estimatePanelNow(ctx, view.panelDate, viewReadAt);
+    const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
     log.info(`Restoring ${what}.`);
     try {
         await sendRestore(ctx, backup, restoreAt);
@@ -34646,9 +35368,6 @@ function nothingChanged(error, truncate) {
     if (error.code === 'DaemonConnectionException')
         return !truncate;
     return error.status < 500;
-}
-function estimatePanelNow(ctx, panelDate, localAt) {
-    return panelDate ? panelDate.getTime() + (ctx.now() - localAt) : ctx.now();
 }
 
 ;// CONCATENATED MODULE: ./src/operations/run-operation.ts

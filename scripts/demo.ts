@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../simulator/index.ts';
+import { parseOutputFile } from './lib/output-file.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const sim = await startSimulator();
@@ -56,7 +57,7 @@ child.stdout.on('data', (chunk: string) => {
 });
 const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
 
-const outputs = parseOutputs(readFileSync(outputFile, 'utf8'));
+const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
 console.log(`\nThe action exited with code ${exitCode}. Its outputs:`);
 for (const [name, value] of Object.entries(outputs)) {
   const shown = name === 'download-url' ? '*** (a signed URL; masked in real logs, single use)' : name === 'backup' ? `${value.slice(0, 90)}…` : value;
@@ -67,15 +68,3 @@ await sim.close();
 rmSync(work, { recursive: true, force: true });
 process.exitCode = exitCode === 0 ? 0 : 1;
 
-function parseOutputs(text: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i] ?? '');
-    result[match[1]!] = value.join('\n');
-  }
-  return result;
-}

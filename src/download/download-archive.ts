@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
 import { formatBytes, formatElapsed } from '../format.js';
-import { NetworkError, toNetworkError } from '../http/network-error.js';
+import { toNetworkError } from '../http/network-error.js';
+import type { NetworkError } from '../http/network-error.js';
 import { describeTarget } from '../http/transport.js';
 import type { HttpTransport } from '../http/transport.js';
 import type { Log } from '../operations/context.js';
@@ -74,7 +75,7 @@ type Failure = {
   hint?: string | undefined;
 };
 
-type Transfer = { ok: true; temp: string; bytes: number; digests: Digests; ms: number } | { ok: false; failure: Failure };
+type Transfer = { ok: true; bytes: number; digests: Digests; ms: number } | { ok: false; failure: Failure };
 
 interface AttemptContext {
   backup: Backup;
@@ -117,7 +118,11 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
   }
 
   signal.throwIfAborted();
-  await mkdir(dirname(target), { recursive: true });
+  try {
+    await mkdir(dirname(target), { recursive: true });
+  } catch (error) {
+    throw writeError(error, target);
+  }
   await ensureFreeSpace(dirname(target), backup.bytes, log, options.statfs);
 
   const context: AttemptContext = {
@@ -140,19 +145,27 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
     attempt++;
     if (attempt > 1) await sleep(retryDelayMs * (attempt - 1), signal);
     signal.throwIfAborted();
-    const url = checkUrl(await options.freshUrl(), options.allowInsecureHttp);
-    origin = originOf(url);
-    log.info(
-      attempt === 1
-        ? `Downloading ${label}, ${formatBytes(backup.bytes)}, from ${origin} to ${target}.`
-        : `Download attempt ${attempt} of ${maxAttempts}, with a fresh URL.`,
-    );
+    // The file first: a directory the runner cannot write to must not cost a single-use URL.
+    const temp = await openTemporary(target);
+    let transfer: Transfer;
+    try {
+      const url = checkUrl(await options.freshUrl(), options.allowInsecureHttp);
+      origin = originOf(url);
+      log.info(
+        attempt === 1
+          ? `Downloading ${label}, ${formatBytes(backup.bytes)}, from ${origin} to ${target}.`
+          : `Download attempt ${attempt} of ${maxAttempts}, with a fresh URL.`,
+      );
+      transfer = await transferOnce(url, temp.file, context);
+      await closeFile(temp);
+      if (transfer.ok) await moveIntoPlace(temp, target);
+    } finally {
+      await discard(temp);
+    }
 
-    const transfer = await transferOnce(url, context);
     if (transfer.ok) {
-      await moveIntoPlace(transfer.temp, target);
       const bytesPerSecond = (transfer.bytes * 1_000) / Math.max(1, transfer.ms);
-      const verified = expected.kind === 'digest' ? `size and ${expected.algorithm === 'sha1' ? 'SHA-1' : 'SHA-256'} match the panel's` : 'size matches the panel\'s';
+      const verified = expected.kind === 'digest' ? `size and ${expected.algorithm === 'sha1' ? 'SHA-1' : 'SHA-256'} match the panel's` : "size matches the panel's";
       log.info(`Downloaded ${formatBytes(transfer.bytes)} in ${formatElapsed(transfer.ms)} (${formatRate(bytesPerSecond)} on average); ${verified}. Saved to ${target}.`);
       return { path: target, bytes: transfer.bytes, sha1: transfer.digests.sha1, durationMs: now() - started, attempts: attempt, bytesPerSecond };
     }
@@ -192,8 +205,8 @@ function checkUrl(value: string, allowInsecureHttp: boolean): URL {
   return url;
 }
 
-/** One GET of one URL, streamed through the hash into a temporary file. */
-async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
+/** One GET of one URL, streamed through the hash into the open temporary file. */
+async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Promise<Transfer> {
   const { backup, signal } = ctx;
   const origin = originOf(url);
   const started = ctx.now();
@@ -217,15 +230,6 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
     return { ok: false, failure: sizeMismatch(`${origin} announced ${declared} bytes but the panel says the archive has ${backup.bytes}`) };
   }
 
-  const temp = temporaryPathFor(ctx.target);
-  let file: FileHandle;
-  try {
-    // `wx`: a new file, never through an existing name or symlink.
-    file = await open(temp, 'wx');
-  } catch (error) {
-    discardBody(response.body);
-    throw writeError(error, temp);
-  }
   const progress = createProgress({
     total: backup.bytes,
     log: ctx.log,
@@ -233,30 +237,18 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
     ...(ctx.progressIntervalMs !== undefined ? { intervalMs: ctx.progressIntervalMs } : {}),
   });
   const sink = new ArchiveSink(file, backup.bytes, new ArchiveHasher(ctx.expected), progress);
-  const discard = async (): Promise<void> => {
-    await file.close().catch(() => undefined);
-    await rm(temp, { force: true });
-  };
   try {
     await pipeline(response.body, sink, { signal });
   } catch (error) {
-    await discard();
     if (signal.aborted) throw signal.reason;
-    if (sink.writeError !== undefined) throw writeError(sink.writeError, temp);
+    if (sink.writeError !== undefined) throw writeError(sink.writeError, ctx.target);
     if (sink.overflow) return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
     return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, sink.bytes) };
-  }
-  try {
-    await file.close();
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw writeError(error, temp);
   }
   const ms = ctx.now() - started;
 
   const bytes = sink.bytes;
   if (bytes < backup.bytes) {
-    await discard();
     return {
       ok: false,
       failure: { type: 'retry', reason: `the transfer from ${origin} ended after ${formatBytes(bytes)} (${bytes} bytes) of ${formatBytes(backup.bytes)} (${backup.bytes} bytes)` },
@@ -265,7 +257,6 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
   const digests = sink.digests();
   const actual = actualFor(ctx.expected, digests);
   if (ctx.expected.kind === 'digest' && actual !== ctx.expected.hex) {
-    await discard();
     const algorithm = ctx.expected.algorithm;
     return {
       ok: false,
@@ -276,7 +267,7 @@ async function transferOnce(url: URL, ctx: AttemptContext): Promise<Transfer> {
       },
     };
   }
-  return { ok: true, temp, bytes, digests, ms };
+  return { ok: true, bytes, digests, ms };
 }
 
 function sizeMismatch(reason: string): Failure {
@@ -303,18 +294,51 @@ function unreachable(error: NetworkError): boolean {
   return error.kind === 'refused' || error.kind === 'dns' || error.kind === 'connect-timeout';
 }
 
-function writeError(error: unknown, temp: string): ActionError {
+function writeError(error: unknown, path: string): ActionError {
   const code = (error as { code?: string }).code;
   const what = code === 'ENOSPC' ? 'the disk is full' : (code ?? String(error));
-  return new ActionError(`could not write the archive to ${dirname(temp)}: ${what}. Nothing was kept.`, { cause: error });
+  return new ActionError(`could not write the archive to ${dirname(path)}: ${what}. Nothing was kept.`, { cause: error });
+}
+
+interface Temporary {
+  path: string;
+  file: FileHandle;
+  closed: boolean;
+  moved: boolean;
+}
+
+/** A new temporary file beside the target (`wx`: never through an existing name or symlink). */
+async function openTemporary(target: string): Promise<Temporary> {
+  const path = temporaryPathFor(target);
+  try {
+    return { path, file: await open(path, 'wx'), closed: false, moved: false };
+  } catch (error) {
+    throw writeError(error, target);
+  }
+}
+
+/** Closes the file once every write has landed; a failing close is a failing disk. */
+async function closeFile(temp: Temporary): Promise<void> {
+  temp.closed = true;
+  try {
+    await temp.file.close();
+  } catch (error) {
+    throw writeError(error, temp.path);
+  }
+}
+
+/** Removes what is left of a temporary file (close waits for writes still in flight). */
+async function discard(temp: Temporary): Promise<void> {
+  if (!temp.closed) await temp.file.close().catch(() => undefined);
+  if (!temp.moved) await rm(temp.path, { force: true });
 }
 
 /** Replaces an existing file only now, after verification (rename is atomic in one directory). */
-async function moveIntoPlace(temp: string, target: string): Promise<void> {
+async function moveIntoPlace(temp: Temporary, target: string): Promise<void> {
   try {
-    await rename(temp, target);
+    await rename(temp.path, target);
+    temp.moved = true;
   } catch (error) {
-    await rm(temp, { force: true });
     throw new ActionError(`could not move the verified archive to ${target} (${(error as { code?: string }).code ?? String(error)}).`, { cause: error });
   }
 }

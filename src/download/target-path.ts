@@ -30,9 +30,14 @@ export async function resolveDownloadTarget(downloadPath: string, workspace: str
   return target;
 }
 
-/** A unique temporary name beside the target (same directory, so the final rename is atomic). */
+/**
+ * A unique temporary name beside the target (same directory, so the final rename is atomic),
+ * within the usual 255-byte limit for a name whatever the target's length.
+ */
 export function temporaryPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
+  let name = basename(target);
+  while (Buffer.byteLength(name) > 200) name = name.slice(0, -1);
+  return join(dirname(target), `.${name}.${randomBytes(6).toString('hex')}.part`);
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -52,7 +52,7 @@ const USED_BY: Partial<Record<InputName, readonly Operation[]>> = {
 };
 
 /** Defaults as declared in action.yml; an input equal to its default counts as not given. */
-const DEFAULTS: Partial<Record<InputName, string>> = {
+export const DEFAULTS: Partial<Record<InputName, string>> = {
   [Input.Operation]: 'create',
   [Input.Locked]: 'false',
   [Input.Wait]: 'true',

@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import { NetworkError } from '../http/network-error.js';
 import { backoffDelay, CREATION_THROTTLE_CODE, DEFAULT_RETRY_LIMITS, requestedDelay } from '../http/retry-policy.js';
+import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { createdAtMs } from '../panel/backups.js';
 import type { Backup } from '../panel/types.js';
@@ -104,8 +105,8 @@ export async function createWithoutDuplicates(
 }
 
 function panelNow(ctx: OperationContext, clock: PanelClock): number {
-  if (!clock.panelDate) return ctx.now() - 60_000; // no Date header: allow for a minute of clock skew
-  return clock.panelDate.getTime() + (ctx.now() - clock.localAt);
+  // Without a Date header, allow for a minute of clock skew.
+  return estimatePanelNow(clock.panelDate, clock.localAt, ctx.now()) ?? ctx.now() - 60_000;
 }
 
 async function findOwnBackup(ctx: OperationContext, name: string, notBefore: number): Promise<Backup | undefined> {

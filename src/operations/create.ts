@@ -11,6 +11,7 @@ import { createWithoutDuplicates } from './create-request.js';
 import type { CreateRequest, PanelClock } from './create-request.js';
 import type { PanelError } from '../panel/errors.js';
 import { offerDownloadUrl } from './download-url.js';
+import { fetchArchive } from './fetch-archive.js';
 import { rotateOneBackup, warnAboutLimitOfOne } from './rotation.js';
 import { readServer, requirePermission } from './server.js';
 import { findRecentBackup } from './skip-recent.js';
@@ -44,6 +45,7 @@ export async function createOperation(ctx: OperationContext): Promise<void> {
       report(ctx, recent);
       ctx.report.status = 'skipped';
       ctx.report.notes.push(`Nothing was created: backup ${recent.uuid} is recent enough (skip-if-newer-than).`);
+      await fetchArchive(ctx, server, recent);
       await offerDownloadUrl(ctx, server, recent);
       return;
     }
@@ -88,6 +90,8 @@ async function createAndWait(
   }
   const finished = await waiter.wait(backup, deadline);
   report(ctx, finished);
+  // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
+  await fetchArchive(ctx, server, finished);
   await offerDownloadUrl(ctx, server, finished);
   if (hasRetentionRule(settings)) await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
@@ -101,6 +105,7 @@ function checkPermissions(ctx: OperationContext, server: ServerInfo): void {
   const { settings } = ctx;
   requirePermission(server, 'backup.create', 'create backups');
   if (settings.wait || settings.skipIfNewerThanMs !== undefined) requirePermission(server, 'backup.read', 'read backups (to wait, or for skip-if-newer-than)');
+  if (settings.downloadPath !== undefined) requirePermission(server, 'backup.download', 'download the archive (download-path)');
   if (settings.rotate || hasRetentionRule(settings)) requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
   if (settings.locked && hasPermission(server.permissions, 'backup.delete') === false) {
     ctx.log.warning("locked will be ignored: the key's user lacks backup.delete, without which the panel creates the backup unlocked.");

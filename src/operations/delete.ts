@@ -2,17 +2,11 @@ import { ActionError } from '../errors.js';
 import { formatBytes } from '../format.js';
 import { backupState } from '../panel/types.js';
 import type { OperationContext } from './context.js';
-import { resolveBackup } from './resolve-backup.js';
-import { readServer, requirePermission } from './server.js';
+import { readTargetBackup } from './target-backup.js';
 
 /** `delete`: one backup, named by UUID. A locked, successful backup is refused, as the panel would. */
 export async function deleteOperation(ctx: OperationContext): Promise<void> {
-  const { server } = await readServer(ctx);
-  requirePermission(server, 'backup.read', 'read backups');
-  requirePermission(server, 'backup.delete', 'delete backups');
-  const backup = await resolveBackup(ctx, ctx.settings.backupId!);
-  ctx.outputs.setBackup(backup);
-  ctx.report.backup = backup;
+  const { backup } = await readTargetBackup(ctx, [['backup.delete', 'delete backups']]);
   const state = backupState(backup);
   if (backup.isLocked && state === 'successful') {
     throw new ActionError(

@@ -2,17 +2,12 @@ import { ActionError } from '../errors.js';
 import { backupState } from '../panel/types.js';
 import type { OperationContext } from './context.js';
 import { describeBackup } from './get.js';
-import { resolveBackup } from './resolve-backup.js';
-import { readServer, requirePermission } from './server.js';
+import { fetchArchive } from './fetch-archive.js';
+import { readTargetBackup } from './target-backup.js';
 
 /** `download`: a fresh signed URL for a successful backup. */
 export async function downloadOperation(ctx: OperationContext): Promise<void> {
-  const { server } = await readServer(ctx);
-  requirePermission(server, 'backup.read', 'read backups');
-  requirePermission(server, 'backup.download', 'download backups');
-  const backup = await resolveBackup(ctx, ctx.settings.backupId!);
-  ctx.outputs.setBackup(backup);
-  ctx.report.backup = backup;
+  const { server, backup } = await readTargetBackup(ctx, [['backup.download', 'download backups']]);
   ctx.log.info(describeBackup(backup));
   const state = backupState(backup);
   // The panel hands out URLs for running and failed backups too (panel-api.md §4.4): a partial
@@ -23,7 +18,9 @@ export async function downloadOperation(ctx: OperationContext): Promise<void> {
         (state === 'pending' ? ' Wait for it to finish (operation: create waits by default), then run again.' : ' Use another backup, e.g. backup-id: latest.'),
     );
   }
+  // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
+  await fetchArchive(ctx, server, backup);
   const url = await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid);
   ctx.outputs.setDownloadUrl(url, backup);
-  ctx.log.info('download-url holds a fresh signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+  ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
 }

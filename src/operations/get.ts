@@ -2,16 +2,11 @@ import { formatBytes } from '../format.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
 import type { OperationContext } from './context.js';
-import { resolveBackup } from './resolve-backup.js';
-import { readServer, requirePermission } from './server.js';
+import { readTargetBackup } from './target-backup.js';
 
 /** `get`: one backup (a UUID or `latest`) and its state. */
 export async function getOperation(ctx: OperationContext): Promise<void> {
-  const { server } = await readServer(ctx);
-  requirePermission(server, 'backup.read', 'read backups');
-  const backup = await resolveBackup(ctx, ctx.settings.backupId!);
-  ctx.outputs.setBackup(backup);
-  ctx.report.backup = backup;
+  const { backup } = await readTargetBackup(ctx, []);
   ctx.log.info(describeBackup(backup));
 }
 

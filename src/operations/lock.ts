@@ -3,8 +3,7 @@ import { NetworkError } from '../http/network-error.js';
 import { PanelError } from '../panel/errors.js';
 import type { Backup } from '../panel/types.js';
 import type { OperationContext } from './context.js';
-import { resolveBackup } from './resolve-backup.js';
-import { readServer, requirePermission } from './server.js';
+import { readTargetBackup } from './target-backup.js';
 
 /** Toggles sent at most (each after reading the state again). */
 const MAX_TOGGLES = 3;
@@ -16,16 +15,12 @@ const MAX_TOGGLES = 3;
  */
 export async function lockOperation(ctx: OperationContext, wantLocked: boolean): Promise<void> {
   const verb = wantLocked ? 'lock' : 'unlock';
-  const { server } = await readServer(ctx);
-  requirePermission(server, 'backup.read', 'read backups');
-  requirePermission(server, 'backup.delete', `${verb} backups (the panel ties locking to backup.delete)`);
-  let backup: Backup = await resolveBackup(ctx, ctx.settings.backupId!);
+  let { backup } = await readTargetBackup(ctx, [['backup.delete', `${verb} backups (the panel ties locking to backup.delete)`]]);
   const report = (fresh: Backup): void => {
     backup = fresh;
     ctx.outputs.setBackup(fresh);
     ctx.report.backup = fresh;
   };
-  report(backup);
   if (backup.isLocked === wantLocked) {
     ctx.log.info(`Backup ${backup.uuid} ('${backup.name}') is already ${verb}ed; nothing to do.`);
     return;

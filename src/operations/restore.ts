@@ -1,5 +1,6 @@
 import { ActionError } from '../errors.js';
 import { NetworkError } from '../http/network-error.js';
+import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
@@ -7,8 +8,7 @@ import { readRestoreOutcome } from '../restore/outcome.js';
 import { startServer, stopServer, wasRunning } from '../restore/power.js';
 import { waitForRestore } from '../restore/wait-for-restore.js';
 import type { OperationContext } from './context.js';
-import { resolveBackup } from './resolve-backup.js';
-import { readServer, requirePermission } from './server.js';
+import { readTargetBackup } from './target-backup.js';
 
 /**
  * `restore`: the most dangerous operation, so every refusal comes before anything changes.
@@ -21,15 +21,12 @@ import { readServer, requirePermission } from './server.js';
 export async function restoreOperation(ctx: OperationContext): Promise<void> {
   const { settings, log } = ctx;
   const deadline = ctx.now() + settings.waitTimeoutMs;
-  const view = await readServer(ctx);
-  const viewReadAt = ctx.now();
-  const server = view.server;
-  requirePermission(server, 'backup.read', 'read backups');
-  requirePermission(server, 'backup.restore', 'restore backups');
+  const needs: Array<[string, string]> = [['backup.restore', 'restore backups']];
   if (settings.restartServer) {
-    requirePermission(server, 'control.stop', 'stop the server before the restore (or set restart-server: false)');
-    requirePermission(server, 'control.start', 'start the server again after the restore (or set restart-server: false)');
+    needs.push(['control.stop', 'stop the server before the restore (or set restart-server: false)']);
+    needs.push(['control.start', 'start the server again after the restore (or set restart-server: false)']);
   }
+  const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs);
   if (server.status !== null) {
     throw new ActionError(
       server.status === 'restoring_backup'
@@ -38,9 +35,6 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     );
   }
 
-  const backup = await resolveBackup(ctx, settings.backupId!);
-  ctx.outputs.setBackup(backup);
-  ctx.report.backup = backup;
   refuseUnlessRestorable(backup);
   const { backups } = await ctx.client.listBackups(ctx.serverId);
   const running = backups.find((other) => backupState(other) === 'pending');
@@ -68,7 +62,7 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
 
   if (powerBefore !== undefined && powerBefore !== 'offline') await stopServer(ctx, deadline);
 
-  const restoreAt = estimatePanelNow(ctx, view.panelDate, viewReadAt);
+  const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
   log.info(`Restoring ${what}.`);
   try {
     await sendRestore(ctx, backup, restoreAt);
@@ -157,6 +151,3 @@ function nothingChanged(error: unknown, truncate: boolean): boolean {
   return error.status < 500;
 }
 
-function estimatePanelNow(ctx: OperationContext, panelDate: Date | undefined, localAt: number): number {
-  return panelDate ? panelDate.getTime() + (ctx.now() - localAt) : ctx.now();
-}

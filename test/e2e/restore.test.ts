@@ -152,14 +152,4 @@ describe('restore', () => {
     expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }, { signal: 'start' }]);
   });
 
-  it('kills a server that will not stop within 60 s, then restores', async () => {
-    const backup = successful();
-    panel.sim.settings.wontStop = true;
-    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, 'wait-timeout': '5m' }, { timeoutMs: 110_000 });
-    expect(run.exitCode).toBe(0);
-    expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }, { signal: 'kill' }, { signal: 'start' }]);
-    expect(run.warnings.join('\n')).toMatch(/has not stopped after 1m 0\ds \(state: stopping\); killing it/);
-    const kinds = events();
-    expect(kinds.indexOf('power:kill')).toBeLessThan(kinds.indexOf('restore:start'));
-  }, 120_000);
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseOutputFile } from '../../scripts/lib/output-file.ts';
 
 const ACTION = new URL('../../dist/index.js', import.meta.url).pathname;
 
@@ -94,21 +95,6 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   };
   rmSync(dir, { recursive: true, force: true });
   return run;
-}
-
-/** Parses the toolkit's `name<<delimiter\nvalue\ndelimiter` records. */
-export function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const [, name, delimiter] = match;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
-    outputs[name!] = value.join('\n');
-  }
-  return outputs;
 }
 
 function annotations(stdout: string, kind: 'error' | 'warning'): string[] {

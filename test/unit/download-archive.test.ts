@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -449,6 +449,15 @@ describe('downloadArchive', () => {
     expect(error.message).toBe(
       `not enough free disk space in ${dir}: the archive needs 3.0 MiB (${SIZE} bytes) but only 40.0 KiB (40960 bytes) is free. Free some space on the runner or choose another download-path.`,
     );
+    expect(issued).toHaveLength(0);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('refuses a directory it cannot write to before asking for a URL', async () => {
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    const error = await failure(downloadArchive(options({ target: join(locked, 'x.tar.gz') })));
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(`could not write the archive to ${locked}: EACCES. Nothing was kept.`);
     expect(issued).toHaveLength(0);
   });
 

@@ -78,4 +78,10 @@ describe('temporaryPathFor', () => {
     expect(basename(a)).toMatch(new RegExp(`^\\.${UUID}\\.tar\\.gz\\.[0-9a-f]{12}\\.part$`));
     expect(a).not.toBe(b);
   });
+
+  it('stays within 255 bytes for a long target name', () => {
+    const long = temporaryPathFor(join(workspace, `${'é'.repeat(120)}.tar.gz`));
+    expect(Buffer.byteLength(basename(long))).toBeLessThanOrEqual(255);
+    expect(basename(long)).toMatch(/^\.é+\.[0-9a-f]{12}\.part$/);
+  });
 });
