@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4264);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8111);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4264:
+/***/ 8111:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31850,6 +31850,7 @@ const USED_BY = {
     [Input.Truncate]: ['restore'],
     [Input.RestartServer]: ['restore'],
     [Input.DryRun]: CHANGING_OPERATIONS,
+    [Input.Concurrency]: 'fleet',
 };
 /** Defaults as declared in action.yml; an input equal to its default counts as not given. */
 const DEFAULTS = {
@@ -31964,6 +31965,15 @@ function parseInputs(read) {
             retention.keepMonthly !== undefined ||
             retention.maxAgeMs !== undefined ||
             retention.pruneFailed;
+        // Fleet mode (interface): the operations that act on one chosen backup, or undo, are refused.
+        if (servers && servers.mode !== 'single') {
+            if (operation === 'restore' || operation === 'delete' || operation === 'unlock') {
+                problems.push(`operation '${operation}' cannot run on several servers (server-id is a list or all); run it for one server`);
+            }
+            if (backupId?.kind === 'uuid') {
+                problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
+            }
+        }
         if (operation === 'prune' && !anyRule) {
             problems.push(`operation 'prune' needs a retention rule: set keep, keep-daily, keep-weekly, keep-monthly, max-age or prune-failed`);
         }
@@ -31974,7 +31984,9 @@ function parseInputs(read) {
     const unused = Object.keys(USED_BY).filter((input) => {
         const value = raw(input);
         const given = value !== '' && value !== DEFAULTS[input];
-        return given && !USED_BY[input].includes(operation);
+        const usedBy = USED_BY[input];
+        const used = usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation);
+        return given && !used;
     });
     if (unused.length > 0) {
         warnings.push(`Operation '${operation}' does not use ${unused.join(', ')}; ${unused.length === 1 ? 'it is' : 'they are'} ignored.`);
@@ -34233,6 +34245,11 @@ function errorText(text) {
     const code = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(text)?.[1];
     return code;
 }
+/** Drops an answer's body; undici reports the abort of an unfinished one as an error, kept from going uncaught. */
+function discardBody(body) {
+    body.on('error', () => undefined);
+    body.destroy();
+}
 async function readSome(body, limit) {
     const chunks = [];
     let length = 0;
@@ -34249,9 +34266,7 @@ async function readSome(body, limit) {
         // A broken error body still leaves the status to report.
     }
     finally {
-        // undici reports the abort of an unfinished body as an error: keep it from going uncaught.
-        body.on('error', () => undefined);
-        body.destroy();
+        discardBody(body);
     }
     return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
@@ -34657,11 +34672,6 @@ async function moveIntoPlace(temp, target) {
     catch (error) {
         throw new ActionError(`could not move the verified archive to ${target} (${error.code ?? String(error)}).`, { cause: error });
     }
-}
-/** Drops an answer's body without letting undici's abort error escape as an uncaught one. */
-function discardBody(body) {
-    body.on('error', () => undefined);
-    body.destroy();
 }
 async function download_archive_isDirectory(path) {
     try {
@@ -35403,6 +35413,349 @@ async function runOperation(ctx) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/describe-failure.ts
+
+
+
+
+
+const APPLICATION_KEY_MESSAGE = 'application API key';
+/** The advice for a panel error: what it means for this user and what to do next. */
+function panelErrorHint(error) {
+    const { status, code, detail } = error;
+    const onBackup = /\/backups\/[^/]+/.test(error.request.path);
+    if (status === 401) {
+        return 'The panel rejected the API key. Check that the api-key secret holds a current client API key (Account → API Credentials); keys can expire.';
+    }
+    if (status === 403 && detail.includes(APPLICATION_KEY_MESSAGE)) {
+        return 'api-key is an application key (ptla_/papp_). Create a client key under Account → API Credentials and use that.';
+    }
+    if (status === 403 && /IP address/.test(detail)) {
+        return "The key's allowed IPs do not include this runner. Add the runner's address to the key or remove the restriction.";
+    }
+    if (status === 403) {
+        return error.request.permission
+            ? `The key's user lacks the ${error.request.permission} permission on this server. Grant it to the subuser, or use the server owner's key.`
+            : "The key's user is not allowed to do this on this server.";
+    }
+    if (status === 404 && onBackup)
+        return 'The backup does not exist on this server (deleted, or it belongs to another server). Check backup-id.';
+    if (status === 404)
+        return "The server does not exist or the key's user cannot see it. Check server-id (the short id in the server's panel URL) and the key.";
+    if (status === 409)
+        return 'The server is busy or unavailable (see above). Run again once it is back to normal.';
+    if (status === 400 && code === 'TwoFactorAuthRequiredException') {
+        return "The panel requires two-factor authentication for this account. Enable 2FA on the key's account.";
+    }
+    if (status === 422 && /191 characters/.test(detail))
+        return 'Pterodactyl limits backup names to 191 characters. Shorten name.';
+    if (status === 429)
+        return "The panel's rate limit is shared by every tool using this account; run fewer requests at once or try later.";
+    if (code === 'DaemonConnectionException') {
+        return "The panel could not reach the server's node (Wings). Check that the node is online, then run again.";
+    }
+    if (status >= 500)
+        return 'The panel, or a proxy in front of it, failed. Try again later; the panel log has the details.';
+    return '';
+}
+/** One clear message for any failure: what failed, on which server, the panel's detail, what to do. */
+function describeFailure(error, context) {
+    const where = context.serverId ? `Server ${context.serverId}: ` : '';
+    if (error instanceof InputError)
+        return `${error.message}\nNo request was sent to the panel.`;
+    if (error instanceof ActionError)
+        return `${where}${error.message}`;
+    if (error instanceof PanelError) {
+        const hint = panelErrorHint(error);
+        return `${where}the panel refused ${error.request.method} ${error.request.path} with ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail}${hint ? `\n${hint}` : ''}`;
+    }
+    if (error instanceof NetworkError) {
+        const hint = error.kind === 'tls'
+            ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
+            : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
+        return `${where}could not talk to the panel: ${error.message}\n${hint}`;
+    }
+    if (error instanceof UnexpectedResponseError) {
+        return `${where}the panel's answer was not understood: ${error.message}. Is panel-url the panel's base address (without /api)?`;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return `${where}unexpected error: ${message}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+/**
+ * Every output of the run, collected as the run learns them and written in one place on every
+ * exit path (success, failure, timeout, cancellation), so `if: failure()` steps can use what is
+ * known. Each value is written once.
+ */
+class OutputCollector {
+    values = new Map();
+    flushed = false;
+    /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
+    setBackup(backup) {
+        const state = backupState(backup);
+        this.set(Output.BackupUuid, backup.uuid);
+        this.set(Output.BackupName, backup.name);
+        this.set(Output.Status, state);
+        this.set(Output.CreatedAt, backup.createdAt);
+        this.set(Output.Backup, JSON.stringify(backup.attributes));
+        this.clear(Output.Checksum, Output.Bytes, Output.CompletedAt);
+        if (backup.checksum)
+            this.set(Output.Checksum, backup.checksum);
+        if (backup.completedAt) {
+            this.set(Output.CompletedAt, backup.completedAt);
+            this.set(Output.Bytes, String(backup.bytes));
+        }
+        // A URL belongs to the backup it was made for, and only to a successful one.
+        if (state !== 'successful')
+            this.clear(Output.DownloadUrl, Output.Path);
+    }
+    /** Only a successful backup gets a download URL (interface: empty when it did not succeed). */
+    setDownloadUrl(url, backup) {
+        if (backupState(backup) === 'successful')
+            this.set(Output.DownloadUrl, url);
+    }
+    setStatus(status) {
+        this.set(Output.Status, status);
+    }
+    setName(name) {
+        this.set(Output.BackupName, name);
+    }
+    setSkipped(skipped) {
+        this.set(Output.Skipped, String(skipped));
+    }
+    setPath(path) {
+        this.set(Output.Path, path);
+    }
+    setBackups(backups) {
+        this.set(Output.Backups, JSON.stringify(backups.map((backup) => backup.attributes)));
+    }
+    /** Starts the `deleted` output as an empty list (for operations that may delete). */
+    startDeleted() {
+        if (!this.values.has(Output.Deleted))
+            this.set(Output.Deleted, '[]');
+    }
+    /** Adds a UUID to the `deleted` output (deleted, or in a dry run, would be). */
+    addDeleted(uuid) {
+        const list = JSON.parse(this.values.get(Output.Deleted) ?? '[]');
+        if (!list.includes(uuid))
+            list.push(uuid);
+        this.set(Output.Deleted, JSON.stringify(list));
+    }
+    setResults(results) {
+        this.set(Output.Results, JSON.stringify(results));
+    }
+    get(name) {
+        return this.values.get(name);
+    }
+    /** Writes every collected output (once; later calls do nothing). Synchronous, so safe in a signal handler. */
+    flush() {
+        if (this.flushed)
+            return;
+        this.flushed = true;
+        for (const [name, value] of this.values)
+            setOutput(name, value);
+    }
+    set(name, value) {
+        this.values.set(name, value);
+    }
+    clear(...names) {
+        for (const name of names)
+            this.values.delete(name);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/run-report.ts
+function newRunReport(startedAt) {
+    return { operation: undefined, server: undefined, dryRun: false, startedAt, deleted: [], notes: [] };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/map-limit.ts
+/** Runs `work` for every item, at most `limit` at once, keeping the items' order in the result. */
+async function mapWithLimit(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/result.ts
+
+/** The result of one server's run, read from the outputs it collected. */
+function resultFrom(serverId, outputs, error, skipped) {
+    const value = (name) => outputs.get(name) ?? null;
+    const bytes = value(Output.Bytes);
+    const deleted = value(Output.Deleted);
+    return {
+        'server-id': serverId,
+        ok: error === null,
+        error,
+        skipped,
+        'backup-uuid': value(Output.BackupUuid),
+        'backup-name': value(Output.BackupName),
+        status: value(Output.Status),
+        checksum: value(Output.Checksum),
+        bytes: bytes === null ? null : Number(bytes),
+        path: value(Output.Path),
+        deleted: deleted === null ? null : JSON.parse(deleted),
+    };
+}
+/** A server of `all` that was not worked on, and why. */
+function skippedResult(serverId, reason) {
+    return {
+        'server-id': serverId,
+        ok: true,
+        error: null,
+        skipped: reason,
+        'backup-uuid': null,
+        'backup-name': null,
+        status: null,
+        checksum: null,
+        bytes: null,
+        path: null,
+        deleted: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/run-fleet.ts
+
+
+
+
+
+
+
+
+/**
+ * Fleet mode (`server-id` a list or `all`): the operation runs for each server, at most
+ * `concurrency` at once, all sharing one rate-limit budget. Single-value outputs stay empty;
+ * `results` has one entry per server; the step fails if any server failed, after all were tried.
+ */
+async function runFleet(base, outputs, report, log) {
+    const targets = await fleetTargets(base, log);
+    const results = targets.map((target) => (target.skip ? skippedResult(target.id, target.skip) : undefined));
+    const publish = () => {
+        const known = results.map((result, index) => result ?? notRun(targets[index].id));
+        outputs.setResults(known);
+        report.fleet = known;
+    };
+    log.info(`Working on ${targets.length} server(s), ${base.settings.concurrency} at a time.`);
+    try {
+        await mapWithLimit(targets, base.settings.concurrency, async (target, index) => {
+            if (target.skip)
+                return;
+            results[index] = await runOnServer(base, target.id, log);
+            publish();
+        });
+    }
+    finally {
+        publish();
+    }
+    const failed = results.filter((result) => result !== undefined && !result.ok);
+    if (failed.length > 0) {
+        throw new ActionError(`${failed.length} of ${targets.length} server(s) failed:\n${failed.map((result) => `- ${result.error}`).join('\n')}`);
+    }
+}
+/** The servers to work on: the list as given, or every server the key can see. */
+async function fleetTargets(base, log) {
+    const servers = base.settings.servers;
+    if (servers.mode === 'list')
+        return servers.ids.map((id) => ({ id }));
+    const visible = await base.client.listServers();
+    log.info(`server-id: all found ${visible.length} server(s).`);
+    return visible.map((server) => {
+        const skip = server.isSuspended ? 'suspended' : server.backupLimit === 0 ? 'backup limit is 0' : undefined;
+        if (skip)
+            log.notice(`Skipping server ${server.identifier} (${server.name}): ${skip}.`);
+        return skip ? { id: server.identifier, skip } : { id: server.identifier };
+    });
+}
+/** One server's run, with its own outputs and report, its log lines prefixed with its id. */
+async function runOnServer(base, serverId, log) {
+    const prefix = (message) => `[${serverId}] ${message}`;
+    const serverLog = {
+        info: (message) => log.info(prefix(message)),
+        warning: (message) => log.warning(prefix(message)),
+        notice: (message) => log.notice(prefix(message)),
+        debug: (message) => log.debug(prefix(message)),
+    };
+    const outputs = new OutputCollector();
+    const report = newRunReport(base.now());
+    report.server = { id: serverId };
+    try {
+        await runOperation({ ...base, serverId, outputs, report, log: serverLog });
+        const skipped = outputs.get('skipped') === 'true' ? `a recent backup (${outputs.get('backup-uuid') ?? ''}) is new enough (skip-if-newer-than)` : null;
+        return resultFrom(serverId, outputs, null, skipped);
+    }
+    catch (error) {
+        if (base.signal.aborted)
+            throw error;
+        const message = secrets.redact(describeFailure(error, { serverId }));
+        serverLog.warning(message);
+        return resultFrom(serverId, outputs, message, null);
+    }
+}
+function notRun(serverId) {
+    return { ...skippedResult(serverId, 'not run'), ok: false, skipped: null, error: `Server ${serverId}: not run (the step ended first).` };
+}
+
+;// CONCATENATED MODULE: ./src/http/rate-budget.ts
+/** The panel's limiter counts requests per user over one minute (panel-api.md §5.4). */
+const WINDOW_MS = 60_000;
+/**
+ * One budget for the panel's per-user rate limit, shared by every request of the run (fleet mode
+ * works on several servers at once, and other tools of the same user share the limit too). It
+ * reads `X-RateLimit-Limit` / `X-RateLimit-Remaining` from every answer and, once few requests
+ * are left, spaces the next ones so that what remains lasts the rest of the window, instead of
+ * running into 429s. The limit is never assumed: it differs between panel versions.
+ */
+class RateBudget {
+    limit;
+    remaining;
+    /** Epoch ms before which the next request may not start. */
+    nextFree = 0;
+    now;
+    constructor(now = Date.now) {
+        this.now = now;
+    }
+    /** How long the next request must wait; reserves its slot. */
+    reserve() {
+        const now = this.now();
+        const start = Math.max(now, this.nextFree);
+        this.nextFree = start + this.spacing();
+        if (this.remaining !== undefined)
+            this.remaining = Math.max(0, this.remaining - 1);
+        return start - now;
+    }
+    /** Learns the panel's count from an answer's headers. */
+    update(headers) {
+        const limit = Number.parseInt(headers['x-ratelimit-limit'] ?? '', 10);
+        const remaining = Number.parseInt(headers['x-ratelimit-remaining'] ?? '', 10);
+        if (!Number.isNaN(limit) && limit > 0)
+            this.limit = limit;
+        if (!Number.isNaN(remaining) && remaining >= 0)
+            this.remaining = remaining;
+    }
+    /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */
+    spacing() {
+        if (this.remaining === undefined)
+            return 0;
+        const low = Math.max(5, Math.ceil((this.limit ?? 60) * 0.1));
+        if (this.remaining > low)
+            return 0;
+        return Math.ceil(WINDOW_MS / Math.max(1, this.remaining));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/panel/client.ts
 
 
@@ -35569,6 +35922,9 @@ class PanelClient {
             attempt++;
             let outcome;
             let failure;
+            const wait = this.options.budget?.reserve() ?? 0;
+            if (wait > 0)
+                await this.sleep(wait, this.options.signal);
             try {
                 const answer = await this.options.transport.request({
                     method: call.method,
@@ -35578,6 +35934,7 @@ class PanelClient {
                     timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
                     signal: this.options.signal,
                 });
+                this.options.budget?.update(answer.headers);
                 if (answer.status >= 200 && answer.status < 300)
                     return answer;
                 // A repeated DELETE answered 404 has succeeded: an earlier attempt removed the backup.
@@ -35615,166 +35972,6 @@ function serverPath(serverId) {
 }
 function backupPath(serverId, uuid) {
     return `${serverPath(serverId)}/backups/${encodeURIComponent(uuid)}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/describe-failure.ts
-
-
-
-
-
-const APPLICATION_KEY_MESSAGE = 'application API key';
-/** The advice for a panel error: what it means for this user and what to do next. */
-function panelErrorHint(error) {
-    const { status, code, detail } = error;
-    const onBackup = /\/backups\/[^/]+/.test(error.request.path);
-    if (status === 401) {
-        return 'The panel rejected the API key. Check that the api-key secret holds a current client API key (Account → API Credentials); keys can expire.';
-    }
-    if (status === 403 && detail.includes(APPLICATION_KEY_MESSAGE)) {
-        return 'api-key is an application key (ptla_/papp_). Create a client key under Account → API Credentials and use that.';
-    }
-    if (status === 403 && /IP address/.test(detail)) {
-        return "The key's allowed IPs do not include this runner. Add the runner's address to the key or remove the restriction.";
-    }
-    if (status === 403) {
-        return error.request.permission
-            ? `The key's user lacks the ${error.request.permission} permission on this server. Grant it to the subuser, or use the server owner's key.`
-            : "The key's user is not allowed to do this on this server.";
-    }
-    if (status === 404 && onBackup)
-        return 'The backup does not exist on this server (deleted, or it belongs to another server). Check backup-id.';
-    if (status === 404)
-        return "The server does not exist or the key's user cannot see it. Check server-id (the short id in the server's panel URL) and the key.";
-    if (status === 409)
-        return 'The server is busy or unavailable (see above). Run again once it is back to normal.';
-    if (status === 400 && code === 'TwoFactorAuthRequiredException') {
-        return "The panel requires two-factor authentication for this account. Enable 2FA on the key's account.";
-    }
-    if (status === 422 && /191 characters/.test(detail))
-        return 'Pterodactyl limits backup names to 191 characters. Shorten name.';
-    if (status === 429)
-        return "The panel's rate limit is shared by every tool using this account; run fewer requests at once or try later.";
-    if (code === 'DaemonConnectionException') {
-        return "The panel could not reach the server's node (Wings). Check that the node is online, then run again.";
-    }
-    if (status >= 500)
-        return 'The panel, or a proxy in front of it, failed. Try again later; the panel log has the details.';
-    return '';
-}
-/** One clear message for any failure: what failed, on which server, the panel's detail, what to do. */
-function describeFailure(error, context) {
-    const where = context.serverId ? `Server ${context.serverId}: ` : '';
-    if (error instanceof InputError)
-        return `${error.message}\nNo request was sent to the panel.`;
-    if (error instanceof ActionError)
-        return `${where}${error.message}`;
-    if (error instanceof PanelError) {
-        const hint = panelErrorHint(error);
-        return `${where}the panel refused ${error.request.method} ${error.request.path} with ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail}${hint ? `\n${hint}` : ''}`;
-    }
-    if (error instanceof NetworkError) {
-        const hint = error.kind === 'tls'
-            ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
-            : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
-        return `${where}could not talk to the panel: ${error.message}\n${hint}`;
-    }
-    if (error instanceof UnexpectedResponseError) {
-        return `${where}the panel's answer was not understood: ${error.message}. Is panel-url the panel's base address (without /api)?`;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return `${where}unexpected error: ${message}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-
-/**
- * Every output of the run, collected as the run learns them and written in one place on every
- * exit path (success, failure, timeout, cancellation), so `if: failure()` steps can use what is
- * known. Each value is written once.
- */
-class OutputCollector {
-    values = new Map();
-    flushed = false;
-    /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
-    setBackup(backup) {
-        const state = backupState(backup);
-        this.set(Output.BackupUuid, backup.uuid);
-        this.set(Output.BackupName, backup.name);
-        this.set(Output.Status, state);
-        this.set(Output.CreatedAt, backup.createdAt);
-        this.set(Output.Backup, JSON.stringify(backup.attributes));
-        this.clear(Output.Checksum, Output.Bytes, Output.CompletedAt);
-        if (backup.checksum)
-            this.set(Output.Checksum, backup.checksum);
-        if (backup.completedAt) {
-            this.set(Output.CompletedAt, backup.completedAt);
-            this.set(Output.Bytes, String(backup.bytes));
-        }
-        // A URL belongs to the backup it was made for, and only to a successful one.
-        if (state !== 'successful')
-            this.clear(Output.DownloadUrl, Output.Path);
-    }
-    /** Only a successful backup gets a download URL (interface: empty when it did not succeed). */
-    setDownloadUrl(url, backup) {
-        if (backupState(backup) === 'successful')
-            this.set(Output.DownloadUrl, url);
-    }
-    setStatus(status) {
-        this.set(Output.Status, status);
-    }
-    setName(name) {
-        this.set(Output.BackupName, name);
-    }
-    setSkipped(skipped) {
-        this.set(Output.Skipped, String(skipped));
-    }
-    setPath(path) {
-        this.set(Output.Path, path);
-    }
-    setBackups(backups) {
-        this.set(Output.Backups, JSON.stringify(backups.map((backup) => backup.attributes)));
-    }
-    /** Starts the `deleted` output as an empty list (for operations that may delete). */
-    startDeleted() {
-        if (!this.values.has(Output.Deleted))
-            this.set(Output.Deleted, '[]');
-    }
-    /** Adds a UUID to the `deleted` output (deleted, or in a dry run, would be). */
-    addDeleted(uuid) {
-        const list = JSON.parse(this.values.get(Output.Deleted) ?? '[]');
-        if (!list.includes(uuid))
-            list.push(uuid);
-        this.set(Output.Deleted, JSON.stringify(list));
-    }
-    setResults(results) {
-        this.set(Output.Results, JSON.stringify(results));
-    }
-    get(name) {
-        return this.values.get(name);
-    }
-    /** Writes every collected output (once; later calls do nothing). Synchronous, so safe in a signal handler. */
-    flush() {
-        if (this.flushed)
-            return;
-        this.flushed = true;
-        for (const [name, value] of this.values)
-            setOutput(name, value);
-    }
-    set(name, value) {
-        this.values.set(name, value);
-    }
-    clear(...names) {
-        for (const name of names)
-            this.values.delete(name);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/run-report.ts
-function newRunReport(startedAt) {
-    return { operation: undefined, server: undefined, dryRun: false, startedAt, deleted: [], notes: [] };
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -35829,6 +36026,8 @@ async function writeSummary(report, now) {
             summary.addRaw(`<p>${summary_escape(note)}</p>`, true);
         if (report.backups)
             addBackupTable(summary, report.backups);
+        if (report.fleet)
+            addFleetTable(summary, report.fleet);
         if (report.deleted.length > 0) {
             summary.addRaw(`<p>${report.dryRun ? 'Would delete' : 'Deleted'}:</p>`, true);
             summary.addTable([
@@ -35859,6 +36058,19 @@ function addBackupTable(summary, backups) {
     if (backups.length > shown.length)
         summary.addRaw(`<p>…and ${backups.length - shown.length} more (see the backups output).</p>`, true);
 }
+function addFleetTable(summary, results) {
+    summary.addTable([
+        ['Server', 'Result', 'Backup', 'Status', 'Size', 'Note'].map((data) => ({ data, header: true })),
+        ...results.map((r) => [
+            summary_escape(r['server-id']),
+            r.skipped && r.ok && r.status === null ? 'skipped' : r.ok ? 'ok' : 'failed',
+            summary_escape(r['backup-name'] ?? r['backup-uuid'] ?? ''),
+            r.status ?? '',
+            r.bytes !== null && r.status === 'successful' ? formatBytes(r.bytes) : '',
+            summary_escape(r.error ?? r.skipped ?? (r.deleted?.length ? `deleted ${r.deleted.length}` : '')),
+        ]),
+    ]);
+}
 function summary_escape(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -35883,6 +36095,8 @@ function readWorkflowContext(env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -35937,33 +36151,32 @@ async function run() {
             log.warning(warning);
         report.operation = settings.operation;
         report.dryRun = settings.dryRun;
-        if (settings.servers.mode !== 'single') {
-            throw new ActionError(`server-id lists several servers (fleet mode), which this version does not support yet; give one server id.`);
-        }
-        serverId = settings.servers.id;
-        report.server = { id: serverId };
         const client = new PanelClient({
             baseUrl: settings.panelUrl,
             apiKey: settings.apiKey,
             headers: settings.headers,
             transport,
             signal: cancellation.signal,
+            budget: new RateBudget(now),
             log: log.info,
         });
-        const ctx = {
+        const base = {
             settings,
-            serverId,
             client,
             transport,
-            outputs,
-            report,
             workflow: readWorkflowContext(),
             signal: cancellation.signal,
             now,
             sleep: (ms) => sleep(ms, cancellation.signal),
-            log,
         };
-        await runOperation(ctx);
+        if (settings.servers.mode === 'single') {
+            serverId = settings.servers.id;
+            report.server = { id: serverId };
+            await runOperation({ ...base, serverId, outputs, report, log });
+        }
+        else {
+            await runFleet(base, outputs, report, log);
+        }
     }
     catch (error) {
         const cancelled = cancellation.signal.reason;

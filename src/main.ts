@@ -5,7 +5,9 @@ import { ActionError, CancelledError } from './errors.js';
 import { HttpTransport } from './http/transport.js';
 import { readInputs } from './inputs/read-inputs.js';
 import type { Settings } from './inputs/settings.js';
-import type { Log, OperationContext } from './operations/context.js';
+import type { Log } from './operations/context.js';
+import { runFleet } from './fleet/run-fleet.js';
+import { RateBudget } from './http/rate-budget.js';
 import { runOperation } from './operations/run-operation.js';
 import { PanelClient } from './panel/client.js';
 import { describeFailure } from './report/describe-failure.js';
@@ -59,33 +61,31 @@ export async function run(): Promise<void> {
     for (const warning of parsed.warnings) log.warning(warning);
     report.operation = settings.operation;
     report.dryRun = settings.dryRun;
-    if (settings.servers.mode !== 'single') {
-      throw new ActionError(`server-id lists several servers (fleet mode), which this version does not support yet; give one server id.`);
-    }
-    serverId = settings.servers.id;
-    report.server = { id: serverId };
     const client = new PanelClient({
       baseUrl: settings.panelUrl,
       apiKey: settings.apiKey,
       headers: settings.headers,
       transport,
       signal: cancellation.signal,
+      budget: new RateBudget(now),
       log: log.info,
     });
-    const ctx: OperationContext = {
+    const base = {
       settings,
-      serverId,
       client,
       transport,
-      outputs,
-      report,
       workflow: readWorkflowContext(),
       signal: cancellation.signal,
       now,
-      sleep: (ms) => sleep(ms, cancellation.signal),
-      log,
+      sleep: (ms: number) => sleep(ms, cancellation.signal),
     };
-    await runOperation(ctx);
+    if (settings.servers.mode === 'single') {
+      serverId = settings.servers.id;
+      report.server = { id: serverId };
+      await runOperation({ ...base, serverId, outputs, report, log });
+    } else {
+      await runFleet(base, outputs, report, log);
+    }
   } catch (error) {
     const cancelled = cancellation.signal.reason;
     fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined)) : error);

@@ -90,6 +90,12 @@ function errorText(text: string): string | undefined {
   return code;
 }
 
+/** Drops an answer's body; undici reports the abort of an unfinished one as an error, kept from going uncaught. */
+export function discardBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 async function readSome(body: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -103,9 +109,7 @@ async function readSome(body: Readable, limit: number): Promise<string> {
   } catch {
     // A broken error body still leaves the status to report.
   } finally {
-    // undici reports the abort of an unfinished body as an error: keep it from going uncaught.
-    body.on('error', () => undefined);
-    body.destroy();
+    discardBody(body);
   }
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

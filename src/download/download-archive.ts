@@ -1,7 +1,6 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
 import { formatBytes, formatElapsed } from '../format.js';
@@ -16,7 +15,7 @@ import { sleep } from '../time.js';
 import { ArchiveSink } from './archive-sink.js';
 import { actualFor, ArchiveHasher, parseChecksum } from './checksum.js';
 import type { Digests, ExpectedChecksum } from './checksum.js';
-import { originOf, readRefusal, scrub } from './daemon-answer.js';
+import { discardBody, originOf, readRefusal, scrub } from './daemon-answer.js';
 import { ensureFreeSpace } from './disk-space.js';
 import type { StatFs } from './disk-space.js';
 import { createProgress, formatRate } from './progress.js';
@@ -341,12 +340,6 @@ async function moveIntoPlace(temp: Temporary, target: string): Promise<void> {
   } catch (error) {
     throw new ActionError(`could not move the verified archive to ${target} (${(error as { code?: string }).code ?? String(error)}).`, { cause: error });
   }
-}
-
-/** Drops an answer's body without letting undici's abort error escape as an uncaught one. */
-export function discardBody(body: Readable): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -27,7 +27,7 @@ const BACKUP_ID_OPERATIONS: readonly Operation[] = ['get', 'download', 'delete',
 const CHANGING_OPERATIONS: readonly Operation[] = ['create', 'delete', 'lock', 'unlock', 'restore', 'prune'];
 
 /** Which operations use each input (the rest are used by all); drives the "not used" warning. */
-const USED_BY: Partial<Record<InputName, readonly Operation[]>> = {
+const USED_BY: Partial<Record<InputName, readonly Operation[] | 'fleet'>> = {
   [Input.BackupId]: BACKUP_ID_OPERATIONS,
   [Input.Name]: ['create'],
   [Input.IgnoredFiles]: ['create'],
@@ -49,6 +49,7 @@ const USED_BY: Partial<Record<InputName, readonly Operation[]>> = {
   [Input.Truncate]: ['restore'],
   [Input.RestartServer]: ['restore'],
   [Input.DryRun]: CHANGING_OPERATIONS,
+  [Input.Concurrency]: 'fleet',
 };
 
 /** Defaults as declared in action.yml; an input equal to its default counts as not given. */
@@ -178,6 +179,15 @@ export function parseInputs(read: InputReader): ParsedInputs {
       retention.keepMonthly !== undefined ||
       retention.maxAgeMs !== undefined ||
       retention.pruneFailed;
+    // Fleet mode (interface): the operations that act on one chosen backup, or undo, are refused.
+    if (servers && servers.mode !== 'single') {
+      if (operation === 'restore' || operation === 'delete' || operation === 'unlock') {
+        problems.push(`operation '${operation}' cannot run on several servers (server-id is a list or all); run it for one server`);
+      }
+      if (backupId?.kind === 'uuid') {
+        problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
+      }
+    }
     if (operation === 'prune' && !anyRule) {
       problems.push(`operation 'prune' needs a retention rule: set keep, keep-daily, keep-weekly, keep-monthly, max-age or prune-failed`);
     }
@@ -189,7 +199,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const unused = (Object.keys(USED_BY) as InputName[]).filter((input) => {
     const value = raw(input);
     const given = value !== '' && value !== DEFAULTS[input];
-    return given && !USED_BY[input]!.includes(operation);
+    const usedBy = USED_BY[input]!;
+    const used = usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation);
+    return given && !used;
   });
   if (unused.length > 0) {
     warnings.push(`Operation '${operation}' does not use ${unused.join(', ')}; ${unused.length === 1 ? 'it is' : 'they are'} ignored.`);

@@ -3,6 +3,7 @@ import { NetworkError } from '../http/network-error.js';
 import { decideRetry, DEFAULT_RETRY_LIMITS } from '../http/retry-policy.js';
 import type { AttemptOutcome, RequestKind, RetryLimits } from '../http/retry-policy.js';
 import { sleep } from '../time.js';
+import type { RateBudget } from '../http/rate-budget.js';
 import { secrets } from '../secrets.js';
 import { panelErrorFromResponse } from './errors.js';
 import type { RequestLabel } from './errors.js';
@@ -35,6 +36,8 @@ export interface PanelClientOptions {
   now?: () => number;
   /** Waits between attempts (tests pass one that returns at once). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The rate-limit budget shared by every request of the run. */
+  budget?: RateBudget;
   /** Where retry notices go. */
   log?: (message: string) => void;
 }
@@ -233,6 +236,8 @@ export class PanelClient {
       attempt++;
       let outcome: AttemptOutcome;
       let failure: Error;
+      const wait = this.options.budget?.reserve() ?? 0;
+      if (wait > 0) await this.sleep(wait, this.options.signal);
       try {
         const answer = await this.options.transport.request({
           method: call.method,
@@ -242,6 +247,7 @@ export class PanelClient {
           timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           signal: this.options.signal,
         });
+        this.options.budget?.update(answer.headers);
         if (answer.status >= 200 && answer.status < 300) return answer;
         // A repeated DELETE answered 404 has succeeded: an earlier attempt removed the backup.
         if (call.kind === 'delete' && answer.status === 404 && mayHaveArrived) return { ...answer, status: 204 };

@@ -1,5 +1,6 @@
 import type { Operation } from '../constants.js';
 import type { Backup } from '../panel/types.js';
+import type { FleetResult } from '../fleet/result.js';
 
 /** A backup deleted (or, in a dry run, that would be), for the summary. */
 export interface DeletedBackup {
@@ -27,6 +28,8 @@ export interface RunReport {
   notes: string[];
   /** A finished download. */
   download?: { path: string; bytes: number; durationMs: number };
+  /** Fleet mode: one entry per server. */
+  fleet?: FleetResult[];
   /** The failure message, already free of secrets. */
   error?: string;
 }

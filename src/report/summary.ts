@@ -44,6 +44,7 @@ export async function writeSummary(report: RunReport, now: number): Promise<void
     if (report.error) summary.addRaw(`<p><strong>Error:</strong> ${escape(report.error)}</p>`, true);
     for (const note of report.notes) summary.addRaw(`<p>${escape(note)}</p>`, true);
     if (report.backups) addBackupTable(summary, report.backups);
+    if (report.fleet) addFleetTable(summary, report.fleet);
     if (report.deleted.length > 0) {
       summary.addRaw(`<p>${report.dryRun ? 'Would delete' : 'Deleted'}:</p>`, true);
       summary.addTable([
@@ -72,6 +73,20 @@ function addBackupTable(summary: typeof core.summary, backups: RunReport['backup
     ]),
   ]);
   if (backups.length > shown.length) summary.addRaw(`<p>…and ${backups.length - shown.length} more (see the backups output).</p>`, true);
+}
+
+function addFleetTable(summary: typeof core.summary, results: NonNullable<RunReport['fleet']>): void {
+  summary.addTable([
+    ['Server', 'Result', 'Backup', 'Status', 'Size', 'Note'].map((data) => ({ data, header: true })),
+    ...results.map((r) => [
+      escape(r['server-id']),
+      r.skipped && r.ok && r.status === null ? 'skipped' : r.ok ? 'ok' : 'failed',
+      escape(r['backup-name'] ?? r['backup-uuid'] ?? ''),
+      r.status ?? '',
+      r.bytes !== null && r.status === 'successful' ? formatBytes(r.bytes) : '',
+      escape(r.error ?? r.skipped ?? (r.deleted?.length ? `deleted ${r.deleted.length}` : '')),
+    ]),
+  ]);
 }
 
 function escape(text: string): string {

@@ -417,6 +417,20 @@ describe('downloadArchive', () => {
     expect(issued).toHaveLength(1);
   });
 
+  it('passes on a failure to get a URL, leaving nothing behind', async () => {
+    const panelError = new Error('the panel answered 403');
+    await expect(downloadArchive(options({ freshUrl: async () => Promise.reject(panelError) }))).rejects.toBe(panelError);
+    // A first attempt breaks; asking for the second URL fails.
+    let calls = 0;
+    const second = async (): Promise<string> => {
+      if (calls++ === 0) return daemon.issue({ kind: 'truncate', after: 10_000 });
+      throw panelError;
+    };
+    await expect(downloadArchive(options({ freshUrl: second }))).rejects.toBe(panelError);
+    expect(calls).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('does not ask for a URL when already cancelled', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));

@@ -114,6 +114,26 @@ describe('parseInputs', () => {
     expect(problemsOf({ operation, ...extra })).toEqual([expect.stringMatching(message)]);
   });
 
+  it.each([
+    [{ operation: 'restore', 'backup-id': 'latest' }, /operation 'restore' cannot run on several servers/],
+    [{ operation: 'delete', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /operation 'delete' cannot run on several servers/],
+    [{ operation: 'unlock', 'backup-id': 'latest' }, /operation 'unlock' cannot run on several servers/],
+    [{ operation: 'get', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /backup-id cannot be a backup UUID when server-id names several servers/],
+  ] as Array<[Partial<Record<InputName, string>>, RegExp]>)('refuses in fleet mode: %o', (extra, message) => {
+    for (const servers of ['all', '1a2b3c4d,2b3c4d5e']) {
+      expect(problemsOf({ 'server-id': servers, ...extra })).toContainEqual(expect.stringMatching(message));
+    }
+  });
+
+  it('allows latest and lock in fleet mode', () => {
+    expect(parse({ 'server-id': 'all', operation: 'lock', 'backup-id': 'latest' }).settings.servers).toEqual({ mode: 'all' });
+  });
+
+  it('warns about concurrency for a single server', () => {
+    expect(parse({ concurrency: '8' }).warnings).toEqual(["Operation 'create' does not use concurrency; it is ignored."]);
+    expect(parse({ concurrency: '8', 'server-id': 'all' }).warnings).toEqual([]);
+  });
+
   it('warns once about inputs the operation does not use', () => {
     const { warnings } = parse({ operation: 'list', name: 'x', locked: 'true', wait: 'true' });
     expect(warnings).toEqual(["Operation 'list' does not use name, locked; they are ignored."]);
