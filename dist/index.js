@@ -31973,6 +31973,9 @@ function parseInputs(read) {
             if (backupId?.kind === 'uuid') {
                 problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
             }
+            if (downloadPath !== undefined && !downloadPath.endsWith('/')) {
+                problems.push(`${Input.DownloadPath} must be a directory ending in / when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
+            }
         }
         if (operation === 'prune' && !anyRule) {
             problems.push(`operation 'prune' needs a retention rule: set keep, keep-daily, keep-weekly, keep-monthly, max-age or prune-failed`);
@@ -34441,7 +34444,7 @@ const MAX_MISMATCHES = 2;
 async function downloadArchive(options) {
     const { backup, target, log, signal } = options;
     const now = options.now ?? Date.now;
-    const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
+    const maxAttempts = Number.isFinite(options.maxAttempts) ? Math.max(1, Math.floor(options.maxAttempts)) : 3;
     const retryDelayMs = options.retryDelayMs ?? 2_000;
     const label = `backup ${backup.uuid} ('${backup.name}')`;
     const state = backupState(backup);
@@ -35316,6 +35319,8 @@ async function restoreOperation(ctx) {
     await waitForRestore(ctx, deadline);
     const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
     if (outcome === 'failed') {
+        ctx.outputs.setStatus('failed');
+        ctx.report.status = 'failed';
         throw new ActionError(`the restore of backup ${backup.uuid} failed (the panel's activity log says so).${settings.truncate ? ' With truncate the server files may be gone.' : ''} ` +
             'The server is left stopped: check its files and the node\'s Wings log before starting it.');
     }

@@ -99,7 +99,7 @@ interface AttemptContext {
 export async function downloadArchive(options: DownloadArchiveOptions): Promise<DownloadResult> {
   const { backup, target, log, signal } = options;
   const now = options.now ?? Date.now;
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
+  const maxAttempts = Number.isFinite(options.maxAttempts) ? Math.max(1, Math.floor(options.maxAttempts!)) : 3;
   const retryDelayMs = options.retryDelayMs ?? 2_000;
   const label = `backup ${backup.uuid} ('${backup.name}')`;
 

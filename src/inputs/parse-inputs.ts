@@ -187,6 +187,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
       if (backupId?.kind === 'uuid') {
         problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
       }
+      if (downloadPath !== undefined && !downloadPath.endsWith('/')) {
+        problems.push(`${Input.DownloadPath} must be a directory ending in / when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
+      }
     }
     if (operation === 'prune' && !anyRule) {
       problems.push(`operation 'prune' needs a retention rule: set keep, keep-daily, keep-weekly, keep-monthly, max-age or prune-failed`);

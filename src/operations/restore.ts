@@ -86,6 +86,8 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
   await waitForRestore(ctx, deadline);
   const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
   if (outcome === 'failed') {
+    ctx.outputs.setStatus('failed');
+    ctx.report.status = 'failed';
     throw new ActionError(
       `the restore of backup ${backup.uuid} failed (the panel's activity log says so).${settings.truncate ? ' With truncate the server files may be gone.' : ''} ` +
         'The server is left stopped: check its files and the node\'s Wings log before starting it.',

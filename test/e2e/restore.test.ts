@@ -119,6 +119,7 @@ describe('restore', () => {
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toMatch(/the restore of backup .* failed \(the panel's activity log says so\)\..*left stopped/);
+    expect(run.outputs.status).toBe('failed');
     expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }]);
   });
 

@@ -20,6 +20,8 @@ export interface ActionRun {
   /** `::warning::` annotations, decoded. */
   warnings: string[];
   durationMs: number;
+  /** Peak resident memory of the action's process (Linux /proc VmHWM), when `measureMemory` was set. */
+  peakRssBytes?: number;
 }
 
 export interface RunOptions {
@@ -31,6 +33,8 @@ export interface RunOptions {
   /** Called with the output so far on every chunk (to act at a moment of the run). */
   onStdout?: (stdout: string) => void;
   timeoutMs?: number;
+  /** Samples the process's peak resident memory (benchmarks). */
+  measureMemory?: boolean;
 }
 
 /** The workflow context a typical run has. */
@@ -78,10 +82,23 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
+  let peakRssBytes: number | undefined;
+  const sampler = options.measureMemory
+    ? setInterval(() => {
+        try {
+          // VmHWM is the high-water mark of the resident set: the last reading is the peak.
+          const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+          if (kib) peakRssBytes = Number(kib) * 1024;
+        } catch {
+          // The process has exited, or this is not Linux.
+        }
+      }, 20)
+    : undefined;
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.on('close', (code, sig) => resolve([code, sig])),
   );
   clearTimeout(timer);
+  if (sampler) clearInterval(sampler);
   const run: ActionRun = {
     exitCode,
     signal,
@@ -92,6 +109,7 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
     errors: annotations(stdout, 'error'),
     warnings: annotations(stdout, 'warning'),
     durationMs: Date.now() - started,
+    ...(peakRssBytes !== undefined ? { peakRssBytes } : {}),
   };
   rmSync(dir, { recursive: true, force: true });
   return run;

@@ -119,6 +119,7 @@ describe('parseInputs', () => {
     [{ operation: 'delete', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /operation 'delete' cannot run on several servers/],
     [{ operation: 'unlock', 'backup-id': 'latest' }, /operation 'unlock' cannot run on several servers/],
     [{ operation: 'get', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /backup-id cannot be a backup UUID when server-id names several servers/],
+    [{ 'download-path': 'backup.tar.gz' }, /download-path must be a directory ending in \/ when server-id names several servers/],
   ] as Array<[Partial<Record<InputName, string>>, RegExp]>)('refuses in fleet mode: %o', (extra, message) => {
     for (const servers of ['all', '1a2b3c4d,2b3c4d5e']) {
       expect(problemsOf({ 'server-id': servers, ...extra })).toContainEqual(expect.stringMatching(message));
