@@ -35750,6 +35750,14 @@ class RateBudget {
         if (!Number.isNaN(remaining) && remaining >= 0)
             this.remaining = remaining;
     }
+    /**
+     * After a 429 the retry waits until the limiter's window resets (Retry-After), so what the
+     * budget knew of the old window no longer holds; the next answer tells the new count.
+     */
+    forget() {
+        this.remaining = undefined;
+        this.nextFree = 0;
+    }
     /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */
     spacing() {
         if (this.remaining === undefined)
@@ -35939,7 +35947,10 @@ class PanelClient {
                     timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
                     signal: this.options.signal,
                 });
-                this.options.budget?.update(answer.headers);
+                if (answer.status === 429)
+                    this.options.budget?.forget();
+                else
+                    this.options.budget?.update(answer.headers);
                 if (answer.status >= 200 && answer.status < 300)
                     return answer;
                 // A repeated DELETE answered 404 has succeeded: an earlier attempt removed the backup.

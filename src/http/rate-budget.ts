@@ -36,6 +36,15 @@ export class RateBudget {
     if (!Number.isNaN(remaining) && remaining >= 0) this.remaining = remaining;
   }
 
+  /**
+   * After a 429 the retry waits until the limiter's window resets (Retry-After), so what the
+   * budget knew of the old window no longer holds; the next answer tells the new count.
+   */
+  forget(): void {
+    this.remaining = undefined;
+    this.nextFree = 0;
+  }
+
   /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */
   private spacing(): number {
     if (this.remaining === undefined) return 0;

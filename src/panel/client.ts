@@ -247,7 +247,8 @@ export class PanelClient {
           timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           signal: this.options.signal,
         });
-        this.options.budget?.update(answer.headers);
+        if (answer.status === 429) this.options.budget?.forget();
+        else this.options.budget?.update(answer.headers);
         if (answer.status >= 200 && answer.status < 300) return answer;
         // A repeated DELETE answered 404 has succeeded: an earlier attempt removed the backup.
         if (call.kind === 'delete' && answer.status === 404 && mayHaveArrived) return { ...answer, status: 204 };

@@ -27,6 +27,14 @@ describe('RateBudget', () => {
     expect(budget.reserve()).toBe(0);
   });
 
+  it('forgets the old window after a 429 (the retry waits for the reset)', () => {
+    const budget = new RateBudget(() => 0);
+    budget.update({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0' });
+    budget.reserve();
+    budget.forget();
+    expect(budget.reserve()).toBe(0);
+  });
+
   it('shares one queue between concurrent callers', () => {
     const budget = new RateBudget(() => 1_000);
     budget.update({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '3' });
