@@ -11,8 +11,8 @@ import { downloadArchive, resolveDownloadTarget } from '../../src/download/downl
 import type { DownloadArchiveOptions } from '../../src/download/download-archive.js';
 import { ActionError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/http/transport.js';
-import type { Log } from '../../src/operations/context.js';
 import type { Backup } from '../../src/panel/types.js';
+import { recordingLog } from '../support/recording-log.ts';
 
 const UUID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const USER_AGENT = 'pterodactyl-backup-action/test';
@@ -156,16 +156,6 @@ async function serve(res: ServerResponse, behaviour: Behaviour, size: number): P
 
 // ---------------------------------------------------------------------------------------------
 
-function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info: ${m}`),
-    warning: (m) => lines.push(`warning: ${m}`),
-    notice: (m) => lines.push(`notice: ${m}`),
-    debug: (m) => lines.push(`debug: ${m}`),
-  };
-}
 
 function backupOf(size: number, overrides: Partial<Backup> = {}): Backup {
   return {

@@ -7,18 +7,8 @@ import { readRefusal, scrub } from '../../src/download/daemon-answer.js';
 import { ensureFreeSpace } from '../../src/download/disk-space.js';
 import { createProgress, formatRate } from '../../src/download/progress.js';
 import { ActionError } from '../../src/errors.js';
-import type { Log } from '../../src/operations/context.js';
+import { recordingLog } from '../support/recording-log.ts';
 
-function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info: ${m}`),
-    warning: (m) => lines.push(`warning: ${m}`),
-    notice: (m) => lines.push(`notice: ${m}`),
-    debug: (m) => lines.push(`debug: ${m}`),
-  };
-}
 
 const MiB = 1024 * 1024;
 
