@@ -39,6 +39,7 @@ export async function lockOperation(ctx: OperationContext, wantLocked: boolean):
       if (!unclear) throw error;
       ctx.log.warning(`The ${verb} request failed without a clear answer (${(error as Error).message}); reading the backup again.`);
       report(await ctx.client.getBackup(ctx.serverId, backup.uuid));
+      if (backup.isLocked !== wantLocked) continue; // the toggle did not happen: send it, once the state is known
     }
     if (backup.isLocked === wantLocked) {
       ctx.log.info(`Backup ${backup.uuid} ('${backup.name}') is now ${verb}ed.`);
