@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8111);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6684);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8111:
+/***/ 6684:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33812,6 +33812,21 @@ function estimatePanelNow(panelDate, localAt, now) {
     return panelDate ? panelDate.getTime() + (now - localAt) : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/panel/unclear-failure.ts
+
+
+/**
+ * A once-only request (create, lock toggle, restore, power signal) failed without telling
+ * whether the panel acted on it: the request may have arrived and no answer came back (reset,
+ * timeout), or the panel or a proxy answered 5xx. The caller reads the state before anything is
+ * sent again. A cancellation is not unclear: the step is ending.
+ */
+function isUnclearFailure(error) {
+    if (error instanceof NetworkError)
+        return error.sent && error.kind !== 'aborted';
+    return error instanceof PanelError && error.status >= 500;
+}
+
 ;// CONCATENATED MODULE: ./src/operations/rotation.ts
 
 
@@ -33917,7 +33932,7 @@ makeRoom) {
                 await ctx.sleep(waitMs + 1_000);
                 continue;
             }
-            if (!isAmbiguous(error))
+            if (!isUnclearFailure(error))
                 throw error;
             ctx.log.warning(`The create request failed without a clear answer (${error.message}); checking whether the panel made the backup before trying again.`);
             const adopted = await findOwnBackup(ctx, request.name, notBefore);
@@ -33959,12 +33974,6 @@ async function findOwnBackup(ctx, name, notBefore) {
 }
 function isCreationThrottle(error) {
     return error instanceof PanelError && error.status === 429 && error.code === CREATION_THROTTLE_CODE;
-}
-/** The create may or may not have made a backup. */
-function isAmbiguous(error) {
-    if (error instanceof NetworkError)
-        return error.sent && error.kind !== 'aborted';
-    return error instanceof PanelError && error.status >= 500;
 }
 /** Only the panel's own JSON error proves it has finished with the request (and rolled back). */
 function mayStillBeProcessing(error) {
@@ -35021,7 +35030,6 @@ async function listOperation(ctx) {
 
 
 
-
 /** Toggles sent at most (each after reading the state again). */
 const MAX_TOGGLES = 3;
 /**
@@ -35052,8 +35060,7 @@ async function lockOperation(ctx, wantLocked) {
             report(await ctx.client.toggleLock(ctx.serverId, backup.uuid));
         }
         catch (error) {
-            const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500);
-            if (!unclear)
+            if (!isUnclearFailure(error))
                 throw error;
             ctx.log.warning(`The ${verb} request failed without a clear answer (${error.message}); reading the backup again.`);
             report(await ctx.client.getBackup(ctx.serverId, backup.uuid));
@@ -35120,7 +35127,6 @@ async function readRestoreOutcome(ctx, notBefore) {
 
 
 
-
 /** How long a stop may take before the server is killed (interface: restart-server). */
 const STOP_BEFORE_KILL_MS = 60_000;
 /** How long to wait for a kill to show; the panel caches /resources for about 20 s (panel-api.md §11). */
@@ -35142,8 +35148,7 @@ async function sendSignalOnce(ctx, signal) {
         return 'sent';
     }
     catch (error) {
-        const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500);
-        if (!unclear)
+        if (!isUnclearFailure(error))
             throw error;
         ctx.log.warning(`The ${signal} signal got no clear answer (${error.message}); reading the server's state instead of sending it again.`);
         return 'unclear';
@@ -35359,7 +35364,8 @@ async function sendRestore(ctx, backup, restoreAt) {
         return;
     }
     catch (error) {
-        const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500 && error.code !== 'DaemonConnectionException');
+        // The panel's own DaemonConnectionException is clear: it rolled the restore back.
+        const unclear = isUnclearFailure(error) && !(error instanceof PanelError && error.code === 'DaemonConnectionException');
         if (error instanceof PanelError && error.status === 429) {
             throw new ActionError(`the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`, { cause: error });
         }

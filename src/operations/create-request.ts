@@ -1,8 +1,8 @@
 import { ActionError } from '../errors.js';
-import { NetworkError } from '../http/network-error.js';
 import { backoffDelay, CREATION_THROTTLE_CODE, DEFAULT_RETRY_LIMITS, requestedDelay } from '../http/retry-policy.js';
 import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
+import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { createdAtMs } from '../panel/backups.js';
 import type { Backup } from '../panel/types.js';
 import { formatElapsed } from '../format.js';
@@ -76,7 +76,7 @@ export async function createWithoutDuplicates(
         await ctx.sleep(waitMs + 1_000);
         continue;
       }
-      if (!isAmbiguous(error)) throw error;
+      if (!isUnclearFailure(error)) throw error;
       ctx.log.warning(
         `The create request failed without a clear answer (${(error as Error).message}); checking whether the panel made the backup before trying again.`,
       );
@@ -121,12 +121,6 @@ async function findOwnBackup(ctx: OperationContext, name: string, notBefore: num
 
 function isCreationThrottle(error: unknown): error is PanelError {
   return error instanceof PanelError && error.status === 429 && error.code === CREATION_THROTTLE_CODE;
-}
-
-/** The create may or may not have made a backup. */
-function isAmbiguous(error: unknown): boolean {
-  if (error instanceof NetworkError) return error.sent && error.kind !== 'aborted';
-  return error instanceof PanelError && error.status >= 500;
 }
 
 /** Only the panel's own JSON error proves it has finished with the request (and rolled back). */

@@ -1,6 +1,5 @@
 import { ActionError } from '../errors.js';
-import { NetworkError } from '../http/network-error.js';
-import { PanelError } from '../panel/errors.js';
+import { isUnclearFailure } from '../panel/unclear-failure.js';
 import type { Backup } from '../panel/types.js';
 import type { OperationContext } from './context.js';
 import { readTargetBackup } from './target-backup.js';
@@ -35,8 +34,7 @@ export async function lockOperation(ctx: OperationContext, wantLocked: boolean):
     try {
       report(await ctx.client.toggleLock(ctx.serverId, backup.uuid));
     } catch (error) {
-      const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500);
-      if (!unclear) throw error;
+      if (!isUnclearFailure(error)) throw error;
       ctx.log.warning(`The ${verb} request failed without a clear answer (${(error as Error).message}); reading the backup again.`);
       report(await ctx.client.getBackup(ctx.serverId, backup.uuid));
       if (backup.isLocked !== wantLocked) continue; // the toggle did not happen: send it, once the state is known

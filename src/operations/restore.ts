@@ -1,5 +1,5 @@
 import { ActionError } from '../errors.js';
-import { NetworkError } from '../http/network-error.js';
+import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
@@ -127,7 +127,8 @@ async function sendRestore(ctx: OperationContext, backup: Backup, restoreAt: num
     await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
     return;
   } catch (error) {
-    const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500 && error.code !== 'DaemonConnectionException');
+    // The panel's own DaemonConnectionException is clear: it rolled the restore back.
+    const unclear = isUnclearFailure(error) && !(error instanceof PanelError && error.code === 'DaemonConnectionException');
     if (error instanceof PanelError && error.status === 429) {
       throw new ActionError(
         `the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`,

@@ -1,6 +1,5 @@
 import { ActionError } from '../errors.js';
-import { NetworkError } from '../http/network-error.js';
-import { PanelError } from '../panel/errors.js';
+import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { formatElapsed } from '../format.js';
 import type { OperationContext } from '../operations/context.js';
 
@@ -28,8 +27,7 @@ async function sendSignalOnce(ctx: OperationContext, signal: 'start' | 'stop' | 
     await ctx.client.sendPowerSignal(ctx.serverId, signal);
     return 'sent';
   } catch (error) {
-    const unclear = (error instanceof NetworkError && error.sent) || (error instanceof PanelError && error.status >= 500);
-    if (!unclear) throw error;
+    if (!isUnclearFailure(error)) throw error;
     ctx.log.warning(`The ${signal} signal got no clear answer (${(error as Error).message}); reading the server's state instead of sending it again.`);
     return 'unclear';
   }
