@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6684);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3254);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6684:
+/***/ 3254:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32585,6 +32585,117 @@ class WebsocketUnavailableError extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/wait/websocket/frames.ts
+/** A frame, or undefined for anything that is not one (invalid JSON is dropped, as Wings does). */
+function parseFrame(text) {
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return undefined;
+    const { event, args } = body;
+    if (typeof event !== 'string')
+        return undefined;
+    return { event, args: Array.isArray(args) ? args : [] };
+}
+function serialiseFrame(event, args = []) {
+    return JSON.stringify(args.length > 0 ? { event, args } : { event });
+}
+/** The first argument as text ('' when absent), e.g. a `jwt error` message. */
+function firstArg(frame) {
+    const arg = frame.args[0];
+    return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg);
+}
+const BACKUP_COMPLETED = 'backup completed';
+/**
+ * `backup completed`, and `backup completed:<uuid>` from Wings ≤ 1.5.3 (Wings: events/events.go
+ * strips the suffix since 1.5.4).
+ */
+function isBackupCompleted(event) {
+    return event === BACKUP_COMPLETED || event.startsWith(`${BACKUP_COMPLETED}:`);
+}
+/**
+ * The payload of a `backup completed` frame: `args[0]` is a JSON string holding `uuid`,
+ * `is_successful`, `checksum`, `checksum_type`, `file_size` (Wings: server/backup.go). The uuid
+ * comes from the payload; the legacy event name's suffix only fills in when the payload has none.
+ */
+function parseBackupCompleted(frame, receivedAt) {
+    let payload = frame.args[0];
+    if (typeof payload === 'string') {
+        try {
+            payload = JSON.parse(payload);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+        return undefined;
+    const record = payload;
+    const suffix = frame.event.slice(BACKUP_COMPLETED.length + 1);
+    const uuid = typeof record.uuid === 'string' && record.uuid !== '' ? record.uuid : suffix;
+    if (uuid === '' || typeof record.is_successful !== 'boolean')
+        return undefined;
+    return {
+        uuid,
+        isSuccessful: record.is_successful,
+        checksum: typeof record.checksum === 'string' ? record.checksum : '',
+        checksumType: typeof record.checksum_type === 'string' ? record.checksum_type : '',
+        fileSize: typeof record.file_size === 'number' && Number.isFinite(record.file_size) ? record.file_size : 0,
+        receivedAt,
+    };
+}
+/**
+ * A `jwt error` that means the token ran out: the panel's own client renews on these two
+ * (Panel: WebsocketHandler.tsx; Wings: router/tokens/websocket.go).
+ */
+function isExpiryJwtError(message) {
+    return message.includes('exp claim is invalid') || message.includes('created too far in past (denylist)');
+}
+
+;// CONCATENATED MODULE: ./src/wait/websocket/jwt-claims.ts
+/**
+ * Reads the payload of a JWT without verifying it (only the daemon holds the key). A token that
+ * is not a JWT gives no claims; the token itself never appears in an error.
+ */
+function decodeTokenClaims(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return {};
+    let body;
+    try {
+        body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    }
+    catch {
+        return {};
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return {};
+    const record = body;
+    const claims = {};
+    if (typeof record.iss === 'string' && record.iss !== '')
+        claims.iss = record.iss;
+    if (typeof record.exp === 'number' && Number.isFinite(record.exp))
+        claims.exp = record.exp;
+    if (Array.isArray(record.permissions))
+        claims.permissions = record.permissions.filter((p) => typeof p === 'string');
+    return claims;
+}
+/**
+ * Whether the token lets the daemon send backup events: `backup.read` or `*` (which covers every
+ * permission not starting with `admin`) (Wings: router/websocket/websocket.go `SendJson`). A token
+ * without a readable `permissions` claim is given the benefit of the doubt.
+ */
+function mayReceiveBackupEvents(claims) {
+    if (!claims.permissions)
+        return true;
+    return claims.permissions.includes('*') || claims.permissions.includes('backup.read');
+}
+
 ;// CONCATENATED MODULE: ./src/wait/websocket/upgrade-tap.ts
 const BODY_LIMIT = 512;
 /**
@@ -32788,117 +32899,6 @@ function clean(text) {
     return secrets.redact(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
 }
 
-;// CONCATENATED MODULE: ./src/wait/websocket/frames.ts
-/** A frame, or undefined for anything that is not one (invalid JSON is dropped, as Wings does). */
-function parseFrame(text) {
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-        return undefined;
-    const { event, args } = body;
-    if (typeof event !== 'string')
-        return undefined;
-    return { event, args: Array.isArray(args) ? args : [] };
-}
-function serialiseFrame(event, args = []) {
-    return JSON.stringify(args.length > 0 ? { event, args } : { event });
-}
-/** The first argument as text ('' when absent), e.g. a `jwt error` message. */
-function firstArg(frame) {
-    const arg = frame.args[0];
-    return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg);
-}
-const BACKUP_COMPLETED = 'backup completed';
-/**
- * `backup completed`, and `backup completed:<uuid>` from Wings ≤ 1.5.3 (Wings: events/events.go
- * strips the suffix since 1.5.4).
- */
-function isBackupCompleted(event) {
-    return event === BACKUP_COMPLETED || event.startsWith(`${BACKUP_COMPLETED}:`);
-}
-/**
- * The payload of a `backup completed` frame: `args[0]` is a JSON string holding `uuid`,
- * `is_successful`, `checksum`, `checksum_type`, `file_size` (Wings: server/backup.go). The uuid
- * comes from the payload; the legacy event name's suffix only fills in when the payload has none.
- */
-function parseBackupCompleted(frame, receivedAt) {
-    let payload = frame.args[0];
-    if (typeof payload === 'string') {
-        try {
-            payload = JSON.parse(payload);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-        return undefined;
-    const record = payload;
-    const suffix = frame.event.slice(BACKUP_COMPLETED.length + 1);
-    const uuid = typeof record.uuid === 'string' && record.uuid !== '' ? record.uuid : suffix;
-    if (uuid === '' || typeof record.is_successful !== 'boolean')
-        return undefined;
-    return {
-        uuid,
-        isSuccessful: record.is_successful,
-        checksum: typeof record.checksum === 'string' ? record.checksum : '',
-        checksumType: typeof record.checksum_type === 'string' ? record.checksum_type : '',
-        fileSize: typeof record.file_size === 'number' && Number.isFinite(record.file_size) ? record.file_size : 0,
-        receivedAt,
-    };
-}
-/**
- * A `jwt error` that means the token ran out: the panel's own client renews on these two
- * (Panel: WebsocketHandler.tsx; Wings: router/tokens/websocket.go).
- */
-function isExpiryJwtError(message) {
-    return message.includes('exp claim is invalid') || message.includes('created too far in past (denylist)');
-}
-
-;// CONCATENATED MODULE: ./src/wait/websocket/jwt-claims.ts
-/**
- * Reads the payload of a JWT without verifying it (only the daemon holds the key). A token that
- * is not a JWT gives no claims; the token itself never appears in an error.
- */
-function decodeTokenClaims(token) {
-    const payload = token.split('.')[1];
-    if (!payload)
-        return {};
-    let body;
-    try {
-        body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    }
-    catch {
-        return {};
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-        return {};
-    const record = body;
-    const claims = {};
-    if (typeof record.iss === 'string' && record.iss !== '')
-        claims.iss = record.iss;
-    if (typeof record.exp === 'number' && Number.isFinite(record.exp))
-        claims.exp = record.exp;
-    if (Array.isArray(record.permissions))
-        claims.permissions = record.permissions.filter((p) => typeof p === 'string');
-    return claims;
-}
-/**
- * Whether the token lets the daemon send backup events: `backup.read` or `*` (which covers every
- * permission not starting with `admin`) (Wings: router/websocket/websocket.go `SendJson`). A token
- * without a readable `permissions` claim is given the benefit of the doubt.
- */
-function mayReceiveBackupEvents(claims) {
-    if (!claims.permissions)
-        return true;
-    return claims.permissions.includes('*') || claims.permissions.includes('backup.read');
-}
-
 ;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
 /**
  * The `Origin` header for the daemon's socket. Wings accepts the upgrade only when `Origin`
@@ -32926,9 +32926,112 @@ function usableOrigin(iss) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/wait/websocket/server-socket.ts
+
+
+
+
+
+
+/**
+ * Fetches fresh credentials and opens the server's socket on the daemon with the `Origin` it
+ * expects (wings.md §1.1–1.2). Not yet authenticated: the caller sends `auth`. Every failure is a
+ * `WebsocketUnavailableError` (or the signal's reason) that says why, never with the token.
+ */
+async function openServerSocket(options) {
+    const credentials = await fetchCredentials(options.credentials, options.signal);
+    const url = checkSocketUrl(credentials.socket, options.allowInsecureHttp);
+    const claims = decodeTokenClaims(credentials.token);
+    options.checkClaims?.(claims);
+    const origin = socketOrigin(claims, options.panelUrl);
+    const dispatcher = options.dispatcherFor?.(httpForm(url));
+    const connection = await SocketConnection.open({
+        url,
+        origin: origin.origin,
+        originSource: origin.source === 'token-iss' ? "the token's iss claim" : 'panel-url',
+        ...(dispatcher ? { dispatcher } : {}),
+        signal: options.signal,
+        openTimeoutMs: options.openTimeoutMs,
+        closeGraceMs: options.closeGraceMs,
+        onText: options.onText,
+        onDropped: options.onDropped,
+    });
+    return { connection, token: credentials.token, socket: credentials.socket, claims, origin, url };
+}
+/** Fresh credentials, the token masked at once; a refusal becomes a WebsocketUnavailableError. */
+async function fetchCredentials(fetch, signal) {
+    let credentials;
+    try {
+        credentials = await untilAborted(fetch(), signal);
+    }
+    catch (error) {
+        if (signal.aborted)
+            throw signal.reason;
+        throw credentialsFailure(error);
+    }
+    secrets.add(credentials.token);
+    return credentials;
+}
+/** The socket address, `ws://` only when allowed (the token would travel in clear text). */
+function checkSocketUrl(socket, allowInsecureHttp) {
+    let url;
+    try {
+        url = new URL(socket);
+    }
+    catch {
+        throw new WebsocketUnavailableError('failed', 'the panel gave a websocket address that is not a URL.');
+    }
+    if (url.protocol === 'http:')
+        url.protocol = 'ws:';
+    if (url.protocol === 'https:')
+        url.protocol = 'wss:';
+    if (url.protocol === 'ws:' && !allowInsecureHttp) {
+        throw new WebsocketUnavailableError('insecure', `the daemon's websocket is unencrypted (ws://${url.host}), so its token would travel in clear text; set allow-insecure-http: true to use it.`);
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+        throw new WebsocketUnavailableError('failed', `the panel gave a websocket address with the scheme ${url.protocol}, not wss: or ws:.`);
+    }
+    return url;
+}
+/** `wss://node:8080/...` as `https://node:8080/...`, the form the proxy decision takes. */
+function httpForm(url) {
+    const form = new URL(url.href);
+    form.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+    return form;
+}
+function credentialsFailure(error) {
+    if (error instanceof WebsocketUnavailableError)
+        return error;
+    const message = secrets.redact(messageOf(error));
+    if (error instanceof PanelError && error.status === 403) {
+        return new WebsocketUnavailableError('no-permission', `${message} (the key's user needs the websocket.connect permission).`, { cause: error });
+    }
+    if (error instanceof PanelError && error.status === 409) {
+        return new WebsocketUnavailableError('state-conflict', `${message} (the panel gives no websocket while the server is suspended, restoring a backup, being transferred or not installed).`, { cause: error });
+    }
+    return new WebsocketUnavailableError('failed', `could not get the websocket credentials: ${message}`, { cause: error });
+}
+/** Settles with the promise, or rejects with the signal's reason once it is aborted. */
+function untilAborted(promise, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/wait/websocket/backup-events.ts
-
-
 
 
 
@@ -33040,33 +33143,31 @@ class BackupEvents {
     // ---- connecting -------------------------------------------------------------------------
     /** One attempt: fresh credentials, the upgrade, `auth` until `auth success`. */
     async connect() {
-        const credentials = await this.fetchCredentials();
-        const url = checkSocketUrl(credentials.socket, this.options.allowInsecureHttp);
-        const claims = decodeTokenClaims(credentials.token);
-        if (!mayReceiveBackupEvents(claims)) {
-            throw new WebsocketUnavailableError('no-permission', "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.");
-        }
-        const { origin, source } = socketOrigin(claims, this.options.panelUrl);
-        const dispatcher = this.options.dispatcherFor?.(httpForm(url));
-        const conn = await SocketConnection.open({
-            url,
-            origin,
-            originSource: source === 'token-iss' ? "the token's iss claim" : 'panel-url',
-            ...(dispatcher ? { dispatcher } : {}),
+        const opened = await openServerSocket({
+            credentials: this.options.credentials,
+            panelUrl: this.options.panelUrl,
+            allowInsecureHttp: this.options.allowInsecureHttp,
+            dispatcherFor: this.options.dispatcherFor,
             signal: this.stop.signal,
             openTimeoutMs: this.timing.openTimeoutMs,
             closeGraceMs: this.timing.closeGraceMs,
+            checkClaims: (claims) => {
+                if (!mayReceiveBackupEvents(claims)) {
+                    throw new WebsocketUnavailableError('no-permission', "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.");
+                }
+            },
             onText: (text, from) => this.onText(text, from),
             onDropped: (why, from) => this.onDropped(why, from),
         });
+        const conn = opened.connection;
         if (this.closed) {
             conn.close();
             throw this.stop.signal.reason;
         }
         this.conn = conn;
         this.authenticated = false;
-        this.token = credentials.token;
-        this.socketUrl = credentials.socket;
+        this.token = opened.token;
+        this.socketUrl = opened.socket;
         try {
             await this.authenticate(conn);
         }
@@ -33076,21 +33177,9 @@ class BackupEvents {
             conn.close();
             throw error;
         }
-        const expires = claims.exp !== undefined ? `, token valid for ${Math.round(claims.exp - this.now() / 1000)} s` : '';
-        this.options.log.debug(`Listening on the daemon's websocket at ${url.host} (Origin from ${source}${expires}).`);
-    }
-    async fetchCredentials() {
-        let credentials;
-        try {
-            credentials = await untilStopped(this.options.credentials(), this.stop.signal);
-        }
-        catch (error) {
-            if (this.stop.signal.aborted)
-                throw this.stop.signal.reason;
-            throw credentialsFailure(error);
-        }
-        secrets.add(credentials.token);
-        return credentials;
+        const { exp } = opened.claims;
+        const expires = exp !== undefined ? `, token valid for ${Math.round(exp - this.now() / 1000)} s` : '';
+        this.options.log.debug(`Listening on the daemon's websocket at ${opened.url.host} (Origin from ${opened.origin.source}${expires}).`);
     }
     /** Sends `auth` with the current token; resolves on `auth success` (Wings: router/websocket/websocket.go `HandleInbound`). */
     authenticate(conn) {
@@ -33204,7 +33293,7 @@ class BackupEvents {
             return;
         this.refreshing = conn;
         try {
-            const credentials = await this.fetchCredentials();
+            const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
             if (conn !== this.conn || this.closed)
                 return;
             if (credentials.socket !== this.socketUrl) {
@@ -33341,64 +33430,6 @@ class BackupEvents {
                 waiter.resolve({ type: 'lost', why: 'closed' });
         }
     }
-}
-/** The socket address, `ws://` only when allowed (the token would travel in clear text). */
-function checkSocketUrl(socket, allowInsecureHttp) {
-    let url;
-    try {
-        url = new URL(socket);
-    }
-    catch {
-        throw new WebsocketUnavailableError('failed', 'the panel gave a websocket address that is not a URL.');
-    }
-    if (url.protocol === 'http:')
-        url.protocol = 'ws:';
-    if (url.protocol === 'https:')
-        url.protocol = 'wss:';
-    if (url.protocol === 'ws:' && !allowInsecureHttp) {
-        throw new WebsocketUnavailableError('insecure', `the daemon's websocket is unencrypted (ws://${url.host}), so its token would travel in clear text; set allow-insecure-http: true to use it.`);
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-        throw new WebsocketUnavailableError('failed', `the panel gave a websocket address with the scheme ${url.protocol}, not wss: or ws:.`);
-    }
-    return url;
-}
-/** `wss://node:8080/...` as `https://node:8080/...`, the form the proxy decision takes. */
-function httpForm(url) {
-    const form = new URL(url.href);
-    form.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-    return form;
-}
-function credentialsFailure(error) {
-    if (error instanceof WebsocketUnavailableError)
-        return error;
-    const message = secrets.redact(messageOf(error));
-    if (error instanceof PanelError && error.status === 403) {
-        return new WebsocketUnavailableError('no-permission', `${message} (the key's user needs the websocket.connect permission).`, { cause: error });
-    }
-    if (error instanceof PanelError && error.status === 409) {
-        return new WebsocketUnavailableError('state-conflict', `${message} (the panel gives no websocket while the server is suspended, restoring a backup, being transferred or not installed).`, { cause: error });
-    }
-    return new WebsocketUnavailableError('failed', `could not get the websocket credentials: ${message}`, { cause: error });
-}
-/** Settles with the promise, or rejects with the signal's reason once it is aborted. */
-function untilStopped(promise, signal) {
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        promise.then((value) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(value);
-        }, (error) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(error);
-        });
-    });
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/wait/wait-for-backup.ts
@@ -35123,7 +35154,202 @@ async function readRestoreOutcome(ctx, notBefore) {
     return 'unknown';
 }
 
+;// CONCATENATED MODULE: ./src/restore/power-state.ts
+/**
+ * The panel answers `GET /resources` from a cache entry that lives 20 s from the moment it was
+ * filled (Panel: app/Http/Controllers/Api/Client/Servers/ResourceUtilizationController.php), so
+ * a reading can be up to 20 s old.
+ */
+const RESOURCES_CACHE_MS = 20_000;
+/**
+ * Whether the newest of `readings` (in the order taken) surely shows the server as it was at or
+ * after `since`. A reading taken `cacheMs` after `since` does: its cache entry was filled after
+ * `since`. So does one that differs from an earlier reading taken since then, because the cache
+ * only changes once the earlier entry has expired, which is after that earlier read.
+ */
+function isFreshSince(readings, since, cacheMs = RESOURCES_CACHE_MS) {
+    const newest = readings.at(-1);
+    if (!newest)
+        return false;
+    if (newest.at - since >= cacheMs)
+        return true;
+    return readings.some((reading) => reading.at >= since && reading.state !== newest.state);
+}
+/** The panel's `GET /resources`, minding its cache: only readings shown to be fresh count. */
+class PanelPowerWatch {
+    describe = 'the panel, which caches it for up to 20 s';
+    readings = [];
+    since;
+    ctx;
+    constructor(ctx) {
+        this.ctx = ctx;
+        this.since = ctx.now();
+    }
+    async read() {
+        const { currentState } = await this.ctx.client.getResources(this.ctx.serverId);
+        this.readings.push({ state: currentState, at: this.ctx.now() });
+        return { state: currentState, fresh: isFreshSince(this.readings, this.since) };
+    }
+    untilFresh() {
+        return Math.max(0, this.since + RESOURCES_CACHE_MS - this.ctx.now());
+    }
+    pause(ms) {
+        return this.ctx.sleep(ms);
+    }
+    close() {
+        // Nothing to release.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/restore/live-power-watch.ts
+
+
+
+
+
+/** Longest wait for the upgrade, and then for `auth success` and the first `status`. */
+const OPEN_TIMEOUT_MS = 10_000;
+const CLOSE_GRACE_MS = 2_000;
+/**
+ * The server's power state as the daemon sees it, live: after the first `auth success` Wings
+ * sends `status` with the current state, then a `status` on every change (wings.md §1.4–1.5),
+ * with none of the panel's 20 s cache. If the socket drops or the token runs out, the watch
+ * carries on with the panel's `/resources` (minding its cache) rather than trusting old news.
+ */
+class LivePowerWatch {
+    connection;
+    state;
+    fallback;
+    wake;
+    closed = false;
+    ctx;
+    constructor(ctx) {
+        this.ctx = ctx;
+    }
+    get describe() {
+        return this.fallback ? this.fallback.describe : "the daemon's websocket, live";
+    }
+    /** Connects and authenticates; resolves with the first `status`. Throws `WebsocketUnavailableError`. */
+    static async open(ctx) {
+        const watch = new LivePowerWatch(ctx);
+        let settle;
+        const ready = new Promise((resolve, reject) => {
+            settle = (error) => (error ? reject(error) : resolve());
+        });
+        const opened = await openServerSocket({
+            credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
+            panelUrl: ctx.settings.panelUrl,
+            allowInsecureHttp: ctx.settings.allowInsecureHttp,
+            dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
+            signal: ctx.signal,
+            openTimeoutMs: OPEN_TIMEOUT_MS,
+            closeGraceMs: CLOSE_GRACE_MS,
+            onText: (text) => watch.onText(text, settle),
+            onDropped: (why) => {
+                settle?.(new WebsocketUnavailableError('refused', `${why} before the daemon sent the server's state.`));
+                watch.lose(why);
+            },
+        });
+        watch.connection = opened.connection;
+        const timer = setTimeout(() => settle?.(new WebsocketUnavailableError('failed', `the daemon did not send the server's state within ${OPEN_TIMEOUT_MS / 1000} s.`)), OPEN_TIMEOUT_MS);
+        opened.connection.send(serialiseFrame('auth', [opened.token]));
+        try {
+            await ready;
+        }
+        catch (error) {
+            watch.close();
+            throw error;
+        }
+        finally {
+            clearTimeout(timer);
+            settle = undefined;
+        }
+        return watch;
+    }
+    async read() {
+        if (this.fallback || this.state === undefined)
+            return (this.fallback ?? this.startFallback('no state')).read();
+        return { state: this.state, fresh: true };
+    }
+    untilFresh() {
+        return this.fallback ? this.fallback.untilFresh() : 0;
+    }
+    async pause(ms) {
+        if (this.fallback)
+            return this.fallback.pause(ms);
+        const { signal } = this.ctx;
+        if (signal.aborted)
+            throw signal.reason;
+        let timer;
+        let onAbort;
+        try {
+            await new Promise((resolve, reject) => {
+                this.wake = resolve;
+                timer = setTimeout(resolve, ms);
+                onAbort = () => reject(signal.reason);
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+        }
+        finally {
+            clearTimeout(timer);
+            if (onAbort)
+                signal.removeEventListener('abort', onAbort);
+            this.wake = undefined;
+        }
+    }
+    close() {
+        this.closed = true;
+        this.connection?.close();
+        this.connection = undefined;
+        this.wake?.();
+    }
+    onText(text, settle) {
+        const frame = parseFrame(text);
+        if (!frame)
+            return;
+        if (frame.event === 'status') {
+            const state = firstArg(frame);
+            if (state === '')
+                return;
+            if (this.state !== state)
+                this.ctx.log.debug(`Websocket: the server is ${state}.`);
+            this.state = state;
+            settle?.();
+            this.wake?.();
+            return;
+        }
+        if (frame.event === 'jwt error' || frame.event === 'token expired') {
+            const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${secrets.redact(firstArg(frame)).slice(0, 200)})` : ''}`;
+            settle?.(new WebsocketUnavailableError('rejected', `${why} instead of the server's state.`));
+            this.lose(why);
+            return;
+        }
+        if (frame.event === 'throttled') {
+            settle?.(new WebsocketUnavailableError('refused', 'the daemon throttled the socket before it sent the server\'s state.'));
+        }
+    }
+    /** After the first state, a lost socket hands over to the panel's cached state. */
+    lose(why) {
+        if (this.closed || this.state === undefined || this.fallback)
+            return;
+        this.startFallback(why);
+    }
+    startFallback(why) {
+        this.ctx.log.info(`The daemon's websocket is gone (${why}); reading the server's state from the panel instead.`);
+        this.connection?.close();
+        this.connection = undefined;
+        this.fallback = new PanelPowerWatch(this.ctx);
+        this.wake?.();
+        return this.fallback;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/power.ts
+
+
+
+
+
 
 
 
@@ -35155,19 +35381,64 @@ async function sendSignalOnce(ctx, signal) {
     }
 }
 /**
- * Stops the server and waits until the panel shows it offline, killing it when it has not
- * stopped within 60 s. Only a reading of `offline` after the stop counts: the panel caches the
- * state (§11), so a stale `running` just means waiting longer. Throws when the server will not
- * stop within `deadline` — before anything has been restored.
+ * Where the power state comes from during a restore: the daemon's websocket, live, when the key
+ * may connect (and wait-strategy is not `poll`); otherwise the panel's cached `/resources`.
  */
-async function stopServer(ctx, deadline) {
+async function openPowerWatch(ctx, server) {
+    let reason;
+    if (ctx.settings.waitStrategy === 'poll') {
+        reason = 'wait-strategy is poll';
+    }
+    else if (hasPermission(server.permissions, 'websocket.connect') === false) {
+        reason = "the key's user lacks the websocket.connect permission";
+    }
+    else {
+        try {
+            return await LivePowerWatch.open(ctx);
+        }
+        catch (error) {
+            if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError))
+                throw error;
+            reason = error.message;
+        }
+    }
+    ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);
+    return new PanelPowerWatch(ctx);
+}
+/**
+ * The power state before the restore. An `offline` the panel may have cached from before the
+ * step began is read again once that cache has expired (panel-api.md §11): a server started
+ * moments ago must still be stopped first, and started again after. A dry run takes the first
+ * reading as it is.
+ */
+async function stateBeforeRestore(ctx, watch, deadline, settle) {
+    let { state, fresh } = await watch.read();
+    if (state === 'offline' && !fresh && settle) {
+        const wait = watch.untilFresh();
+        if (ctx.now() + wait > deadline) {
+            throw new ActionError(`wait-timeout ran out before the server's power state could be read reliably; nothing was restored. Raise wait-timeout, then run again.`);
+        }
+        ctx.log.info(`The panel shows the server offline, but that may be up to 20 s old; reading it again in ${formatElapsed(wait)} to be sure.`);
+        await watch.pause(wait);
+        ({ state } = await watch.read());
+    }
+    ctx.log.info(`The server is ${state} (from ${watch.describe}).`);
+    return state;
+}
+/**
+ * Stops the server and waits until it is offline, killing it when it has not stopped within
+ * 60 s. Only a fresh `offline` counts: the panel caches the state (§11), so an old `offline`
+ * or `running` just means reading again. Throws when the server will not stop within
+ * `deadline` — before anything has been restored.
+ */
+async function stopServer(ctx, deadline, watch) {
     const started = ctx.now();
     ctx.log.info('Stopping the server before the restore.');
     await sendSignalOnce(ctx, 'stop');
     let killedAt;
     for (;;) {
-        const state = (await ctx.client.getResources(ctx.serverId)).currentState;
-        if (state === 'offline') {
+        const { state, fresh } = await watch.read();
+        if (state === 'offline' && fresh) {
             ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - started)}.`);
             return;
         }
@@ -35183,7 +35454,7 @@ async function stopServer(ctx, deadline) {
         if (ctx.now() + STATE_POLL_MS > deadline) {
             throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
         }
-        await ctx.sleep(STATE_POLL_MS);
+        await watch.pause(STATE_POLL_MS);
     }
 }
 /** Starts the server again after a restore. */
@@ -35285,24 +35556,25 @@ async function restoreOperation(ctx) {
     if (running) {
         throw new ActionError(`backup ${running.uuid} ('${running.name}') of this server is still running; restoring now would race it. Wait for it to finish, then run again. Nothing was changed.`);
     }
-    const powerBefore = settings.restartServer ? (await ctx.client.getResources(ctx.serverId)).currentState : undefined;
-    const restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
-    const what = `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${settings.truncate ? ', deleting all server files first (truncate)' : ''}`;
-    if (settings.dryRun) {
-        const steps = [
-            powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
-            `restore ${what}`,
-            restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
-        ].filter(Boolean);
-        const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
-        log.info(note);
-        ctx.report.notes.push(note);
-        return;
+    // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
+    const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
+    let powerBefore;
+    let restartAfter = false;
+    try {
+        powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
+        restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+        if (settings.dryRun) {
+            dryRunNote(ctx, backup, powerBefore, restartAfter);
+            return;
+        }
+        if (watch && powerBefore !== 'offline')
+            await stopServer(ctx, deadline, watch);
     }
-    if (powerBefore !== undefined && powerBefore !== 'offline')
-        await stopServer(ctx, deadline);
+    finally {
+        watch?.close();
+    }
     const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
-    log.info(`Restoring ${what}.`);
+    log.info(`Restoring ${describeRestore(backup, settings.truncate)}.`);
     try {
         await sendRestore(ctx, backup, restoreAt);
     }
@@ -35343,6 +35615,20 @@ async function restoreOperation(ctx) {
     }
     if (restartAfter)
         await startServer(ctx);
+}
+function describeRestore(backup, truncate) {
+    return `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${truncate ? ', deleting all server files first (truncate)' : ''}`;
+}
+/** What a dry run would have done, in one line of the log and the summary. */
+function dryRunNote(ctx, backup, powerBefore, restartAfter) {
+    const steps = [
+        powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
+        `restore ${describeRestore(backup, ctx.settings.truncate)}`,
+        restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
+    ].filter(Boolean);
+    const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
+    ctx.log.info(note);
+    ctx.report.notes.push(note);
 }
 /** Only a successful backup is restored, whatever the panel would allow. */
 function refuseUnlessRestorable(backup) {

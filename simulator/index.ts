@@ -203,6 +203,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     emitBackupEvent,
     emitWsEvent: (idOrUuid, event, args = []) => hub.broadcast(mustServer(idOrUuid), event, args),
     wsConnections: (idOrUuid) => hub.count(mustServer(idOrUuid)),
+    dropWebsockets: (idOrUuid) => hub.drop(mustServer(idOrUuid)),
     async close() {
       if (closed) return;
       closed = true;

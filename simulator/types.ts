@@ -240,5 +240,7 @@ export interface Simulator {
   emitWsEvent(serverIdOrUuid: string, event: string, args?: string[]): void;
   /** Number of open websocket connections of a server. */
   wsConnections(serverIdOrUuid: string): number;
+  /** Cuts the server's open sockets without a closing handshake, as a network drop would. */
+  dropWebsockets(serverIdOrUuid: string): void;
   close(): Promise<void>;
 }

@@ -60,6 +60,11 @@ export class WsHub implements EventSink {
     return this.conns.get(server.id)?.size ?? 0;
   }
 
+  /** Cuts every socket of the server without a closing handshake (a network drop). */
+  drop(server: ServerModel): void {
+    for (const conn of this.conns.get(server.id) ?? []) conn.ws.terminate();
+  }
+
   // ---- upgrade ------------------------------------------------------------------------------
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const core = this.core;

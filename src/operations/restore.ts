@@ -5,7 +5,8 @@ import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
 import { readRestoreOutcome } from '../restore/outcome.js';
-import { startServer, stopServer, wasRunning } from '../restore/power.js';
+import { openPowerWatch, startServer, stateBeforeRestore, stopServer, wasRunning } from '../restore/power.js';
+import type { PowerState } from '../restore/power.js';
 import { waitForRestore } from '../restore/wait-for-restore.js';
 import type { OperationContext } from './context.js';
 import { readTargetBackup } from './target-backup.js';
@@ -44,26 +45,24 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     );
   }
 
-  const powerBefore = settings.restartServer ? (await ctx.client.getResources(ctx.serverId)).currentState : undefined;
-  const restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
-  const what = `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${settings.truncate ? ', deleting all server files first (truncate)' : ''}`;
-
-  if (settings.dryRun) {
-    const steps = [
-      powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
-      `restore ${what}`,
-      restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
-    ].filter(Boolean);
-    const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
-    log.info(note);
-    ctx.report.notes.push(note);
-    return;
+  // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
+  const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
+  let powerBefore: PowerState | undefined;
+  let restartAfter = false;
+  try {
+    powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
+    restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+    if (settings.dryRun) {
+      dryRunNote(ctx, backup, powerBefore, restartAfter);
+      return;
+    }
+    if (watch && powerBefore !== 'offline') await stopServer(ctx, deadline, watch);
+  } finally {
+    watch?.close();
   }
 
-  if (powerBefore !== undefined && powerBefore !== 'offline') await stopServer(ctx, deadline);
-
   const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
-  log.info(`Restoring ${what}.`);
+  log.info(`Restoring ${describeRestore(backup, settings.truncate)}.`);
   try {
     await sendRestore(ctx, backup, restoreAt);
   } catch (error) {
@@ -104,6 +103,22 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     log.info(`Backup ${backup.uuid} was restored.`);
   }
   if (restartAfter) await startServer(ctx);
+}
+
+function describeRestore(backup: Backup, truncate: boolean): string {
+  return `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${truncate ? ', deleting all server files first (truncate)' : ''}`;
+}
+
+/** What a dry run would have done, in one line of the log and the summary. */
+function dryRunNote(ctx: OperationContext, backup: Backup, powerBefore: PowerState | undefined, restartAfter: boolean): void {
+  const steps = [
+    powerBefore === undefined ? 'leave the power state alone (restart-server: false)' : powerBefore === 'offline' ? 'leave the stopped server stopped' : `stop the server (now ${powerBefore})`,
+    `restore ${describeRestore(backup, ctx.settings.truncate)}`,
+    restartAfter ? 'start the server again' : powerBefore !== undefined && wasRunning(powerBefore) ? 'leave the server stopped (wait: false)' : undefined,
+  ].filter(Boolean);
+  const note = `Dry run: would ${steps.join(', then ')}. Nothing was changed.`;
+  ctx.log.info(note);
+  ctx.report.notes.push(note);
 }
 
 /** Only a successful backup is restored, whatever the panel would allow. */

@@ -1,7 +1,16 @@
 import { ActionError } from '../errors.js';
+import { PanelError } from '../panel/errors.js';
+import { hasPermission } from '../panel/types.js';
+import type { ServerInfo } from '../panel/types.js';
 import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { formatElapsed } from '../format.js';
 import type { OperationContext } from '../operations/context.js';
+import { WebsocketUnavailableError } from '../wait/websocket/errors.js';
+import { LivePowerWatch } from './live-power-watch.js';
+import { PanelPowerWatch } from './power-state.js';
+import type { PowerState, PowerWatch } from './power-state.js';
+
+export type { PowerState, PowerWatch } from './power-state.js';
 
 /** How long a stop may take before the server is killed (interface: restart-server). */
 export const STOP_BEFORE_KILL_MS = 60_000;
@@ -9,8 +18,6 @@ export const STOP_BEFORE_KILL_MS = 60_000;
 const KILL_SETTLE_MS = 45_000;
 /** /resources is cached for about 20 s, so reading it more often than this only costs requests. */
 const STATE_POLL_MS = 3_000;
-
-export type PowerState = 'running' | 'offline' | 'starting' | 'stopping' | string;
 
 /** Whether the server was doing something worth restarting afterwards. */
 export function wasRunning(state: PowerState): boolean {
@@ -34,19 +41,62 @@ async function sendSignalOnce(ctx: OperationContext, signal: 'start' | 'stop' | 
 }
 
 /**
- * Stops the server and waits until the panel shows it offline, killing it when it has not
- * stopped within 60 s. Only a reading of `offline` after the stop counts: the panel caches the
- * state (§11), so a stale `running` just means waiting longer. Throws when the server will not
- * stop within `deadline` — before anything has been restored.
+ * Where the power state comes from during a restore: the daemon's websocket, live, when the key
+ * may connect (and wait-strategy is not `poll`); otherwise the panel's cached `/resources`.
  */
-export async function stopServer(ctx: OperationContext, deadline: number): Promise<void> {
+export async function openPowerWatch(ctx: OperationContext, server: ServerInfo): Promise<PowerWatch> {
+  let reason: string;
+  if (ctx.settings.waitStrategy === 'poll') {
+    reason = 'wait-strategy is poll';
+  } else if (hasPermission(server.permissions, 'websocket.connect') === false) {
+    reason = "the key's user lacks the websocket.connect permission";
+  } else {
+    try {
+      return await LivePowerWatch.open(ctx);
+    } catch (error) {
+      if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError)) throw error;
+      reason = error.message;
+    }
+  }
+  ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);
+  return new PanelPowerWatch(ctx);
+}
+
+/**
+ * The power state before the restore. An `offline` the panel may have cached from before the
+ * step began is read again once that cache has expired (panel-api.md §11): a server started
+ * moments ago must still be stopped first, and started again after. A dry run takes the first
+ * reading as it is.
+ */
+export async function stateBeforeRestore(ctx: OperationContext, watch: PowerWatch, deadline: number, settle: boolean): Promise<PowerState> {
+  let { state, fresh } = await watch.read();
+  if (state === 'offline' && !fresh && settle) {
+    const wait = watch.untilFresh();
+    if (ctx.now() + wait > deadline) {
+      throw new ActionError(`wait-timeout ran out before the server's power state could be read reliably; nothing was restored. Raise wait-timeout, then run again.`);
+    }
+    ctx.log.info(`The panel shows the server offline, but that may be up to 20 s old; reading it again in ${formatElapsed(wait)} to be sure.`);
+    await watch.pause(wait);
+    ({ state } = await watch.read());
+  }
+  ctx.log.info(`The server is ${state} (from ${watch.describe}).`);
+  return state;
+}
+
+/**
+ * Stops the server and waits until it is offline, killing it when it has not stopped within
+ * 60 s. Only a fresh `offline` counts: the panel caches the state (§11), so an old `offline`
+ * or `running` just means reading again. Throws when the server will not stop within
+ * `deadline` — before anything has been restored.
+ */
+export async function stopServer(ctx: OperationContext, deadline: number, watch: PowerWatch): Promise<void> {
   const started = ctx.now();
   ctx.log.info('Stopping the server before the restore.');
   await sendSignalOnce(ctx, 'stop');
   let killedAt: number | undefined;
   for (;;) {
-    const state = (await ctx.client.getResources(ctx.serverId)).currentState;
-    if (state === 'offline') {
+    const { state, fresh } = await watch.read();
+    if (state === 'offline' && fresh) {
       ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - started)}.`);
       return;
     }
@@ -63,7 +113,7 @@ export async function stopServer(ctx: OperationContext, deadline: number): Promi
     if (ctx.now() + STATE_POLL_MS > deadline) {
       throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
     }
-    await ctx.sleep(STATE_POLL_MS);
+    await watch.pause(STATE_POLL_MS);
   }
 }
 

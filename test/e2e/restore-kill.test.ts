@@ -1,20 +1,14 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { act, startPanel } from './harness.ts';
+import { expect, it } from 'vitest';
+import { act } from './harness.ts';
 import type { Panel } from './harness.ts';
+import { useRestorePanel } from './restore-setup.ts';
 
 // Its own file: the 60 s the action gives a stop before killing make it the slowest test, and
 // files run in parallel.
 let panel: Panel;
-beforeEach(async () => {
-  panel = await startPanel();
-  panel.sim.settings.restoreDurationMs = 600;
+const { events, successful } = useRestorePanel((started) => {
+  panel = started;
 });
-afterEach(async () => {
-  await panel.sim.close();
-});
-
-const events = () => panel.sim.serverEvents(panel.server.identifier).map((e) => e.kind);
-const successful = () => panel.sim.addBackup(panel.server.identifier, { name: 'good', createdAt: new Date(Date.now() - 3_600_000) });
 
 it('kills a server that will not stop within 60 s, then restores', async () => {
   const backup = successful();

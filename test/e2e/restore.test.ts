@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { act, countRoute, routes, startPanel } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { act, countRoute, routes } from './harness.ts';
 import type { Panel } from './harness.ts';
+import { useRestorePanel } from './restore-setup.ts';
 
 let panel: Panel;
-beforeEach(async () => {
-  panel = await startPanel();
-  panel.sim.settings.stopDurationMs = 300;
-  panel.sim.settings.restoreDurationMs = 600;
+const { events, successful } = useRestorePanel((started) => {
+  panel = started;
 });
-afterEach(async () => {
-  await panel.sim.close();
-});
-
-const events = () => panel.sim.serverEvents(panel.server.identifier).map((e) => e.kind);
-const successful = () => panel.sim.addBackup(panel.server.identifier, { name: 'good', createdAt: new Date(Date.now() - 3_600_000) });
 const CHANGING = ['server.power', 'backups.restore', 'backups.create', 'backups.delete', 'backups.lock'];
 
 describe('restore', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stopServer, STOP_BEFORE_KILL_MS } from '../../src/restore/power.js';
+import { stateBeforeRestore, stopServer, STOP_BEFORE_KILL_MS } from '../../src/restore/power.js';
+import { isFreshSince, PanelPowerWatch, RESOURCES_CACHE_MS } from '../../src/restore/power-state.js';
 import type { OperationContext } from '../../src/operations/context.js';
 
 /** A context on a virtual clock whose server reports the given states in turn. */
@@ -7,6 +8,7 @@ function fakeContext(states: (now: number, signals: string[]) => string) {
   let now = 0;
   const signals: string[] = [];
   const lines: string[] = [];
+  const reads: number[] = [];
   const ctx = {
     serverId: '1a2b3c4d',
     now: () => now,
@@ -18,29 +20,32 @@ function fakeContext(states: (now: number, signals: string[]) => string) {
       sendPowerSignal: async (_id: string, signal: string) => {
         signals.push(`${signal}@${now}`);
       },
-      getResources: async () => ({ currentState: states(now, signals), isSuspended: false }),
+      getResources: async () => {
+        reads.push(now);
+        return { currentState: states(now, signals), isSuspended: false };
+      },
     },
   } as unknown as OperationContext;
-  return { ctx, signals, lines };
+  return { ctx, signals, lines, reads, watch: new PanelPowerWatch(ctx) };
 }
 
 describe('stopServer', () => {
   it('waits for offline after a stop, without killing', async () => {
-    const { ctx, signals } = fakeContext((now) => (now < 9_000 ? 'stopping' : 'offline'));
-    await stopServer(ctx, 3_600_000);
+    const { ctx, watch, signals } = fakeContext((now) => (now < 9_000 ? 'stopping' : 'offline'));
+    await stopServer(ctx, 3_600_000, watch);
     expect(signals).toEqual(['stop@0']);
   });
 
   it('believes a stale cached running state no more than the next reading', async () => {
     // The panel caches /resources for ~20 s: it says running, then offline.
-    const { ctx, signals } = fakeContext((now) => (now < 20_000 ? 'running' : 'offline'));
-    await stopServer(ctx, 3_600_000);
+    const { ctx, watch, signals } = fakeContext((now) => (now < 20_000 ? 'running' : 'offline'));
+    await stopServer(ctx, 3_600_000, watch);
     expect(signals).toEqual(['stop@0']);
   });
 
   it('kills a server that has not stopped within 60 s, once', async () => {
-    const { ctx, signals, lines } = fakeContext((_now, sent) => (sent.some((s) => s.startsWith('kill')) ? 'offline' : 'stopping'));
-    await stopServer(ctx, 3_600_000);
+    const { ctx, watch, signals, lines } = fakeContext((_now, sent) => (sent.some((s) => s.startsWith('kill')) ? 'offline' : 'stopping'));
+    await stopServer(ctx, 3_600_000, watch);
     expect(signals).toHaveLength(2);
     expect(signals[1]).toMatch(/^kill@/);
     expect(Number(signals[1]!.split('@')[1])).toBeGreaterThanOrEqual(STOP_BEFORE_KILL_MS);
@@ -48,13 +53,66 @@ describe('stopServer', () => {
   });
 
   it('fails, before any restore, when even a kill does not stop it', async () => {
-    const { ctx, signals } = fakeContext(() => 'stopping');
-    await expect(stopServer(ctx, 3_600_000)).rejects.toThrow(/the server did not stop \(still stopping .* after a kill\); nothing was restored/);
+    const { ctx, watch, signals } = fakeContext(() => 'stopping');
+    await expect(stopServer(ctx, 3_600_000, watch)).rejects.toThrow(/the server did not stop \(still stopping .* after a kill\); nothing was restored/);
     expect(signals.map((s) => s.split('@')[0])).toEqual(['stop', 'kill']);
   });
 
   it('fails when wait-timeout ends first', async () => {
-    const { ctx } = fakeContext(() => 'stopping');
-    await expect(stopServer(ctx, 10_000)).rejects.toThrow(/did not stop within wait-timeout/);
+    const { ctx, watch } = fakeContext(() => 'stopping');
+    await expect(stopServer(ctx, 10_000, watch)).rejects.toThrow(/did not stop within wait-timeout/);
+  });
+});
+
+describe('isFreshSince', () => {
+  const since = 1_000;
+  it('trusts a reading taken a whole cache lifetime after the start', () => {
+    expect(isFreshSince([{ state: 'offline', at: since + RESOURCES_CACHE_MS }], since)).toBe(true);
+    expect(isFreshSince([{ state: 'offline', at: since + RESOURCES_CACHE_MS - 1 }], since)).toBe(false);
+  });
+
+  it('trusts a reading that differs from one taken since the start: the cache entry has changed', () => {
+    expect(isFreshSince([{ state: 'running', at: since }, { state: 'offline', at: since + 3_000 }], since)).toBe(true);
+    expect(isFreshSince([{ state: 'running', at: since }, { state: 'offline', at: since + 3_000 }, { state: 'offline', at: since + 6_000 }], since)).toBe(true);
+  });
+
+  it('does not trust a repeat of the same answer, nor a change against a reading from before the start', () => {
+    expect(isFreshSince([{ state: 'offline', at: since }, { state: 'offline', at: since + 3_000 }], since)).toBe(false);
+    expect(isFreshSince([{ state: 'running', at: since - 1 }, { state: 'offline', at: since + 3_000 }], since)).toBe(false);
+    expect(isFreshSince([], since)).toBe(false);
+  });
+});
+
+describe('stopServer with the panel\'s cached state', () => {
+  it('does not believe an offline the cache may have held from before the stop', async () => {
+    // The cache says offline (filled before the server was started) until 20 s after the first read.
+    const { ctx, watch, signals, reads } = fakeContext((now) => (now < RESOURCES_CACHE_MS ? 'offline' : now < 30_000 ? 'stopping' : 'offline'));
+    await stopServer(ctx, 3_600_000, watch);
+    expect(signals).toEqual(['stop@0']);
+    expect(ctx.now()).toBeGreaterThanOrEqual(30_000);
+    expect(reads.length).toBeGreaterThan(2);
+  });
+});
+
+describe('stateBeforeRestore', () => {
+  it('reads an offline again once the panel\'s cache has expired, and sees the server that started meanwhile', async () => {
+    const { ctx, watch, reads, lines } = fakeContext((now) => (now < RESOURCES_CACHE_MS ? 'offline' : 'running'));
+    await expect(stateBeforeRestore(ctx, watch, 3_600_000, true)).resolves.toBe('running');
+    expect(reads).toEqual([0, RESOURCES_CACHE_MS]);
+    expect(lines.join('\n')).toMatch(/The panel shows the server offline, but that may be up to 20 s old; reading it again in 20s/);
+  });
+
+  it('takes running at its word, and an offline as it is on a dry run', async () => {
+    const running = fakeContext(() => 'running');
+    await expect(stateBeforeRestore(running.ctx, running.watch, 3_600_000, true)).resolves.toBe('running');
+    expect(running.reads).toEqual([0]);
+    const dry = fakeContext(() => 'offline');
+    await expect(stateBeforeRestore(dry.ctx, dry.watch, 3_600_000, false)).resolves.toBe('offline');
+    expect(dry.reads).toEqual([0]);
+  });
+
+  it('refuses when wait-timeout ends before a reliable reading', async () => {
+    const { ctx, watch } = fakeContext(() => 'offline');
+    await expect(stateBeforeRestore(ctx, watch, 5_000, true)).rejects.toThrow(/wait-timeout ran out before the server's power state could be read reliably; nothing was restored/);
   });
 });

@@ -1,13 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { Log } from '../../operations/context.js';
-import { PanelError } from '../../panel/errors.js';
 import { secrets } from '../../secrets.js';
 import { sleep } from '../../time.js';
-import { SocketConnection } from './connection.js';
+import type { SocketConnection } from './connection.js';
 import { WebsocketUnavailableError } from './errors.js';
 import { firstArg, isBackupCompleted, isExpiryJwtError, parseBackupCompleted, parseFrame, serialiseFrame } from './frames.js';
-import { decodeTokenClaims, mayReceiveBackupEvents } from './jwt-claims.js';
-import { socketOrigin } from './origin.js';
+import { mayReceiveBackupEvents } from './jwt-claims.js';
+import { fetchCredentials, messageOf, openServerSocket } from './server-socket.js';
 import type { BackupCompletedEvent, BackupSignal } from './types.js';
 
 export type { BackupCompletedEvent, BackupSignal } from './types.js';
@@ -169,36 +168,34 @@ export class BackupEvents {
 
   /** One attempt: fresh credentials, the upgrade, `auth` until `auth success`. */
   private async connect(): Promise<void> {
-    const credentials = await this.fetchCredentials();
-    const url = checkSocketUrl(credentials.socket, this.options.allowInsecureHttp);
-    const claims = decodeTokenClaims(credentials.token);
-    if (!mayReceiveBackupEvents(claims)) {
-      throw new WebsocketUnavailableError(
-        'no-permission',
-        "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.",
-      );
-    }
-    const { origin, source } = socketOrigin(claims, this.options.panelUrl);
-    const dispatcher = this.options.dispatcherFor?.(httpForm(url));
-    const conn = await SocketConnection.open({
-      url,
-      origin,
-      originSource: source === 'token-iss' ? "the token's iss claim" : 'panel-url',
-      ...(dispatcher ? { dispatcher } : {}),
+    const opened = await openServerSocket({
+      credentials: this.options.credentials,
+      panelUrl: this.options.panelUrl,
+      allowInsecureHttp: this.options.allowInsecureHttp,
+      dispatcherFor: this.options.dispatcherFor,
       signal: this.stop.signal,
       openTimeoutMs: this.timing.openTimeoutMs,
       closeGraceMs: this.timing.closeGraceMs,
+      checkClaims: (claims) => {
+        if (!mayReceiveBackupEvents(claims)) {
+          throw new WebsocketUnavailableError(
+            'no-permission',
+            "the websocket token lacks backup.read, without which the daemon sends no backup events; give the key's user that permission.",
+          );
+        }
+      },
       onText: (text, from) => this.onText(text, from),
       onDropped: (why, from) => this.onDropped(why, from),
     });
+    const conn = opened.connection;
     if (this.closed) {
       conn.close();
       throw this.stop.signal.reason;
     }
     this.conn = conn;
     this.authenticated = false;
-    this.token = credentials.token;
-    this.socketUrl = credentials.socket;
+    this.token = opened.token;
+    this.socketUrl = opened.socket;
     try {
       await this.authenticate(conn);
     } catch (error) {
@@ -206,20 +203,9 @@ export class BackupEvents {
       conn.close();
       throw error;
     }
-    const expires = claims.exp !== undefined ? `, token valid for ${Math.round(claims.exp - this.now() / 1000)} s` : '';
-    this.options.log.debug(`Listening on the daemon's websocket at ${url.host} (Origin from ${source}${expires}).`);
-  }
-
-  private async fetchCredentials(): Promise<{ token: string; socket: string }> {
-    let credentials: { token: string; socket: string };
-    try {
-      credentials = await untilStopped(this.options.credentials(), this.stop.signal);
-    } catch (error) {
-      if (this.stop.signal.aborted) throw this.stop.signal.reason;
-      throw credentialsFailure(error);
-    }
-    secrets.add(credentials.token);
-    return credentials;
+    const { exp } = opened.claims;
+    const expires = exp !== undefined ? `, token valid for ${Math.round(exp - this.now() / 1000)} s` : '';
+    this.options.log.debug(`Listening on the daemon's websocket at ${opened.url.host} (Origin from ${opened.origin.source}${expires}).`);
   }
 
   /** Sends `auth` with the current token; resolves on `auth success` (Wings: router/websocket/websocket.go `HandleInbound`). */
@@ -332,7 +318,7 @@ export class BackupEvents {
     if (this.refreshing === conn || conn !== this.conn) return;
     this.refreshing = conn;
     try {
-      const credentials = await this.fetchCredentials();
+      const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
       if (conn !== this.conn || this.closed) return;
       if (credentials.socket !== this.socketUrl) {
         this.connectionLost(conn, 'the panel now gives another socket address for the server');
@@ -459,72 +445,4 @@ export class BackupEvents {
       else waiter.resolve({ type: 'lost', why: 'closed' });
     }
   }
-}
-
-/** The socket address, `ws://` only when allowed (the token would travel in clear text). */
-function checkSocketUrl(socket: string, allowInsecureHttp: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(socket);
-  } catch {
-    throw new WebsocketUnavailableError('failed', 'the panel gave a websocket address that is not a URL.');
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol === 'ws:' && !allowInsecureHttp) {
-    throw new WebsocketUnavailableError(
-      'insecure',
-      `the daemon's websocket is unencrypted (ws://${url.host}), so its token would travel in clear text; set allow-insecure-http: true to use it.`,
-    );
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new WebsocketUnavailableError('failed', `the panel gave a websocket address with the scheme ${url.protocol}, not wss: or ws:.`);
-  }
-  return url;
-}
-
-/** `wss://node:8080/...` as `https://node:8080/...`, the form the proxy decision takes. */
-function httpForm(url: URL): URL {
-  const form = new URL(url.href);
-  form.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  return form;
-}
-
-function credentialsFailure(error: unknown): WebsocketUnavailableError {
-  if (error instanceof WebsocketUnavailableError) return error;
-  const message = secrets.redact(messageOf(error));
-  if (error instanceof PanelError && error.status === 403) {
-    return new WebsocketUnavailableError('no-permission', `${message} (the key's user needs the websocket.connect permission).`, { cause: error });
-  }
-  if (error instanceof PanelError && error.status === 409) {
-    return new WebsocketUnavailableError(
-      'state-conflict',
-      `${message} (the panel gives no websocket while the server is suspended, restoring a backup, being transferred or not installed).`,
-      { cause: error },
-    );
-  }
-  return new WebsocketUnavailableError('failed', `could not get the websocket credentials: ${message}`, { cause: error });
-}
-
-/** Settles with the promise, or rejects with the signal's reason once it is aborted. */
-function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
