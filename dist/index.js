@@ -33059,6 +33059,9 @@ class BackupEvents {
     timing;
     now;
     maxReconnects;
+    maxDrops;
+    /** Connections lost so far; a socket that keeps dropping costs a credentials request each time. */
+    drops = 0;
     /** Aborted by `close()` and by the caller's signal; ends every wait and connection attempt. */
     stop = new AbortController();
     seen = new Map();
@@ -33085,6 +33088,7 @@ class BackupEvents {
         this.timing = { ...DEFAULT_TIMING, ...options.timing };
         this.now = options.now ?? Date.now;
         this.maxReconnects = options.maxReconnects ?? 5;
+        this.maxDrops = options.maxDrops ?? 5;
         options.signal.addEventListener('abort', this.onAbort, { once: true });
     }
     /**
@@ -33337,6 +33341,12 @@ class BackupEvents {
         conn.close();
         if (this.closed || this.lostWhy !== undefined)
             return;
+        this.drops++;
+        if (this.drops > this.maxDrops) {
+            // A flapping socket: every reconnect costs the panel's rate limit, and polling is cheaper.
+            this.markLost(`the connection was lost ${this.drops} times, the last: ${why}`);
+            return;
+        }
         this.options.log.info(`The daemon's websocket connection was lost (${why}); reconnecting.`);
         void this.reconnect(why);
     }

@@ -424,6 +424,23 @@ describe('reconnecting', () => {
     expect(await ev.next(1_000)).toMatchObject({ type: 'lost' });
   });
 
+  it("gives up with 'lost' when the connection keeps dropping, though each reconnect works", async () => {
+    const ev = await open({ maxDrops: 2 });
+    for (let drop = 1; drop <= 2; drop++) {
+      const waiting = ev.next(3_000);
+      daemon.last().socket.terminate();
+      expect(await waiting).toMatchObject({ type: 'gap' });
+    }
+    const waiting = ev.next(3_000);
+    daemon.last().socket.terminate();
+    const signal = await waiting;
+    expect(signal).toMatchObject({ type: 'lost' });
+    expect((signal as { why: string }).why).toMatch(/^the connection was lost 3 times, the last: /);
+    expect(credentialCalls).toBe(3);
+    await tick(100);
+    expect(daemon.open()).toHaveLength(0);
+  });
+
   it("is lost when the panel refuses new credentials after a drop", async () => {
     let calls = 0;
     const ev = await open({

@@ -51,6 +51,8 @@ export interface BackupEventsOptions {
   now?: () => number;
   /** Consecutive failed reconnects before giving up (then `lost`); default 5. */
   maxReconnects?: number;
+  /** Connections lost (each one reconnected) before the socket is given up for good; default 5. */
+  maxDrops?: number;
   timing?: Partial<BackupEventsTiming>;
 }
 
@@ -83,6 +85,9 @@ export class BackupEvents {
   private readonly timing: BackupEventsTiming;
   private readonly now: () => number;
   private readonly maxReconnects: number;
+  private readonly maxDrops: number;
+  /** Connections lost so far; a socket that keeps dropping costs a credentials request each time. */
+  private drops = 0;
   /** Aborted by `close()` and by the caller's signal; ends every wait and connection attempt. */
   private readonly stop = new AbortController();
   private readonly seen = new Map<string, BackupCompletedEvent>();
@@ -110,6 +115,7 @@ export class BackupEvents {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.now = options.now ?? Date.now;
     this.maxReconnects = options.maxReconnects ?? 5;
+    this.maxDrops = options.maxDrops ?? 5;
     options.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
@@ -355,6 +361,12 @@ export class BackupEvents {
     if (this.auth?.conn === conn) this.settleAuth(this.auth, new WebsocketUnavailableError('refused', why));
     conn.close();
     if (this.closed || this.lostWhy !== undefined) return;
+    this.drops++;
+    if (this.drops > this.maxDrops) {
+      // A flapping socket: every reconnect costs the panel's rate limit, and polling is cheaper.
+      this.markLost(`the connection was lost ${this.drops} times, the last: ${why}`);
+      return;
+    }
     this.options.log.info(`The daemon's websocket connection was lost (${why}); reconnecting.`);
     void this.reconnect(why);
   }
