@@ -32374,8 +32374,9 @@ function describeNonJsonBody(res) {
 
 ;// CONCATENATED MODULE: ./src/wait/errors.ts
 
+
 /** The wait ran out while the backup was still running. */
-class WaitTimeoutError extends Error {
+class WaitTimeoutError extends ActionError {
     backup;
     constructor(backup, timeoutMs, lastProblem) {
         super(`backup ${backup.uuid} ('${backup.name}') is still running after wait-timeout (${formatElapsed(timeoutMs)}). ` +
@@ -34996,16 +34997,18 @@ async function deleteOperation(ctx) {
     const what = `backup ${backup.uuid} ('${backup.name}', ${state}${state === 'successful' ? `, ${formatBytes(backup.bytes)}` : ''}, created ${backup.createdAt})`;
     if (state === 'pending')
         ctx.log.warning(`Backup ${backup.uuid} is still running; deleting it stops it.`);
-    ctx.outputs.addDeleted(backup.uuid);
-    ctx.report.deleted.push(entry);
     if (ctx.settings.dryRun) {
         const note = `Dry run: would delete ${what}. Nothing was changed.`;
         ctx.log.info(note);
         ctx.report.notes.push(note);
-        return;
     }
-    await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
-    ctx.log.info(`Deleted ${what}.`);
+    else {
+        await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
+        ctx.log.info(`Deleted ${what}.`);
+    }
+    // Listed only once deleted (or, in a dry run, as what would be): a later step may act on it.
+    ctx.outputs.addDeleted(backup.uuid);
+    ctx.report.deleted.push(entry);
 }
 
 ;// CONCATENATED MODULE: ./src/operations/get.ts

@@ -16,14 +16,15 @@ export async function deleteOperation(ctx: OperationContext): Promise<void> {
   const entry = { uuid: backup.uuid, name: backup.name, createdAt: backup.createdAt, bytes: backup.bytes };
   const what = `backup ${backup.uuid} ('${backup.name}', ${state}${state === 'successful' ? `, ${formatBytes(backup.bytes)}` : ''}, created ${backup.createdAt})`;
   if (state === 'pending') ctx.log.warning(`Backup ${backup.uuid} is still running; deleting it stops it.`);
-  ctx.outputs.addDeleted(backup.uuid);
-  ctx.report.deleted.push(entry);
   if (ctx.settings.dryRun) {
     const note = `Dry run: would delete ${what}. Nothing was changed.`;
     ctx.log.info(note);
     ctx.report.notes.push(note);
-    return;
+  } else {
+    await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
+    ctx.log.info(`Deleted ${what}.`);
   }
-  await ctx.client.deleteBackup(ctx.serverId, backup.uuid);
-  ctx.log.info(`Deleted ${what}.`);
+  // Listed only once deleted (or, in a dry run, as what would be): a later step may act on it.
+  ctx.outputs.addDeleted(backup.uuid);
+  ctx.report.deleted.push(entry);
 }

@@ -1,8 +1,9 @@
+import { ActionError } from '../errors.js';
 import { formatElapsed } from '../format.js';
 import type { Backup } from '../panel/types.js';
 
 /** The wait ran out while the backup was still running. */
-export class WaitTimeoutError extends Error {
+export class WaitTimeoutError extends ActionError {
   readonly backup: Backup;
   constructor(backup: Backup, timeoutMs: number, lastProblem: string | undefined) {
     super(

@@ -94,7 +94,7 @@ describe('create', () => {
     const uuid = run.outputs['backup-uuid']!;
     expect(run.outputs.status).toBe('pending');
     expect(run.errors[0]).toContain(`backup ${uuid}`);
-    expect(run.errors[0]).toMatch(/still running after wait-timeout \(3s\).*operation: get/);
+    expect(run.errors[0]).toMatch(/^Server [0-9a-f]{8}: backup [0-9a-f-]{36} \('.*'\) is still running after wait-timeout \(3s\).*operation: get/);
   });
 
   it('waits out the creation throttle when Retry-After fits in wait-timeout', async () => {

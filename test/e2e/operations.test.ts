@@ -115,6 +115,24 @@ describe('delete', () => {
     expect(panel.sim.backup(b.uuid)).toBeDefined();
   });
 
+  it('lists nothing as deleted when the panel refuses the DELETE', async () => {
+    // Locked by someone between the read and the DELETE.
+    const b = panel.sim.addBackup(panel.server.identifier, { name: 'old' });
+    panel.sim.fault({
+      route: 'backups.delete',
+      kind: 'status',
+      status: 400,
+      body: { errors: [{ code: 'BackupLockedException', status: '400', detail: 'Cannot delete a backup that is marked as locked.' }] },
+    });
+    const run = await act(panel, { operation: 'delete', 'backup-id': b.uuid });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/BackupLockedException: Cannot delete a backup that is marked as locked\./);
+    expect(run.outputs.deleted ?? '[]').toBe('[]');
+    expect(run.outputs['backup-uuid']).toBe(b.uuid);
+    expect(run.summary).not.toContain('Deleted');
+    expect(panel.sim.backup(b.uuid)).toBeDefined();
+  });
+
   it('counts a repeated DELETE answered 404 as success', async () => {
     const b = panel.sim.addBackup(panel.server.identifier, { name: 'old' });
     panel.sim.fault({ route: 'backups.delete', kind: 'reset-after' });
