@@ -35199,8 +35199,10 @@ class PanelPowerWatch {
         this.since = ctx.now();
     }
     async read() {
+        // The time of asking, not of the answer: a slow answer may still come from an old entry.
+        const at = this.ctx.now();
         const { currentState } = await this.ctx.client.getResources(this.ctx.serverId);
-        this.readings.push({ state: currentState, at: this.ctx.now() });
+        this.readings.push({ state: currentState, at });
         return { state: currentState, fresh: isFreshSince(this.readings, this.since) };
     }
     untilFresh() {
@@ -35220,6 +35222,7 @@ class PanelPowerWatch {
 
 
 
+
 /** Longest wait for the upgrade, and then for `auth success` and the first `status`. */
 const OPEN_TIMEOUT_MS = 10_000;
 const CLOSE_GRACE_MS = 2_000;
@@ -35234,6 +35237,9 @@ class LivePowerWatch {
     state;
     fallback;
     wake;
+    /** Counts state changes, so that `pause` returns at once for a change since the last `read`. */
+    changes = 0;
+    changesRead = 0;
     closed = false;
     ctx;
     constructor(ctx) {
@@ -35242,8 +35248,11 @@ class LivePowerWatch {
     get describe() {
         return this.fallback ? this.fallback.describe : "the daemon's websocket, live";
     }
-    /** Connects and authenticates; resolves with the first `status`. Throws `WebsocketUnavailableError`. */
-    static async open(ctx) {
+    /**
+     * Connects and authenticates; resolves with the first `status`. Throws `WebsocketUnavailableError`,
+     * or the signal's reason once the step is cancelled.
+     */
+    static async open(ctx, timeoutMs = OPEN_TIMEOUT_MS) {
         const watch = new LivePowerWatch(ctx);
         let settle;
         const ready = new Promise((resolve, reject) => {
@@ -35255,7 +35264,7 @@ class LivePowerWatch {
             allowInsecureHttp: ctx.settings.allowInsecureHttp,
             dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
             signal: ctx.signal,
-            openTimeoutMs: OPEN_TIMEOUT_MS,
+            openTimeoutMs: timeoutMs,
             closeGraceMs: CLOSE_GRACE_MS,
             onText: (text) => watch.onText(text, settle),
             onDropped: (why) => {
@@ -35264,7 +35273,11 @@ class LivePowerWatch {
             },
         });
         watch.connection = opened.connection;
-        const timer = setTimeout(() => settle?.(new WebsocketUnavailableError('failed', `the daemon did not send the server's state within ${OPEN_TIMEOUT_MS / 1000} s.`)), OPEN_TIMEOUT_MS);
+        const timer = setTimeout(() => settle?.(new WebsocketUnavailableError('failed', `the daemon did not send the server's state within ${formatElapsed(timeoutMs)}.`)), timeoutMs);
+        const onAbort = () => settle?.(ctx.signal.reason);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        if (ctx.signal.aborted)
+            onAbort();
         opened.connection.send(serialiseFrame('auth', [opened.token]));
         try {
             await ready;
@@ -35275,6 +35288,7 @@ class LivePowerWatch {
         }
         finally {
             clearTimeout(timer);
+            ctx.signal.removeEventListener('abort', onAbort);
             settle = undefined;
         }
         return watch;
@@ -35282,6 +35296,7 @@ class LivePowerWatch {
     async read() {
         if (this.fallback || this.state === undefined)
             return (this.fallback ?? this.startFallback('no state')).read();
+        this.changesRead = this.changes;
         return { state: this.state, fresh: true };
     }
     untilFresh() {
@@ -35293,6 +35308,8 @@ class LivePowerWatch {
         const { signal } = this.ctx;
         if (signal.aborted)
             throw signal.reason;
+        if (this.changes !== this.changesRead)
+            return;
         let timer;
         let onAbort;
         try {
@@ -35324,8 +35341,10 @@ class LivePowerWatch {
             const state = firstArg(frame);
             if (state === '')
                 return;
-            if (this.state !== state)
+            if (this.state !== state) {
                 this.ctx.log.debug(`Websocket: the server is ${state}.`);
+                this.changes++;
+            }
             this.state = state;
             settle?.();
             this.wake?.();
@@ -35410,9 +35429,9 @@ async function openPowerWatch(ctx, server) {
             return await LivePowerWatch.open(ctx);
         }
         catch (error) {
-            if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError))
+            if (ctx.signal.aborted || !(error instanceof WebsocketUnavailableError || error instanceof PanelError))
                 throw error;
-            reason = error.message;
+            reason = error.message.replace(/\.$/, '');
         }
     }
     ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);

@@ -1,3 +1,4 @@
+import { formatElapsed } from '../format.js';
 import { secrets } from '../secrets.js';
 import type { OperationContext } from '../operations/context.js';
 import { WebsocketUnavailableError } from '../wait/websocket/errors.js';
@@ -22,6 +23,9 @@ export class LivePowerWatch implements PowerWatch {
   private state: PowerState | undefined;
   private fallback: PanelPowerWatch | undefined;
   private wake: (() => void) | undefined;
+  /** Counts state changes, so that `pause` returns at once for a change since the last `read`. */
+  private changes = 0;
+  private changesRead = 0;
   private closed = false;
   private readonly ctx: OperationContext;
 
@@ -33,8 +37,11 @@ export class LivePowerWatch implements PowerWatch {
     return this.fallback ? this.fallback.describe : "the daemon's websocket, live";
   }
 
-  /** Connects and authenticates; resolves with the first `status`. Throws `WebsocketUnavailableError`. */
-  static async open(ctx: OperationContext): Promise<LivePowerWatch> {
+  /**
+   * Connects and authenticates; resolves with the first `status`. Throws `WebsocketUnavailableError`,
+   * or the signal's reason once the step is cancelled.
+   */
+  static async open(ctx: OperationContext, timeoutMs = OPEN_TIMEOUT_MS): Promise<LivePowerWatch> {
     const watch = new LivePowerWatch(ctx);
     let settle: ((error?: Error) => void) | undefined;
     const ready = new Promise<void>((resolve, reject) => {
@@ -46,7 +53,7 @@ export class LivePowerWatch implements PowerWatch {
       allowInsecureHttp: ctx.settings.allowInsecureHttp,
       dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
       signal: ctx.signal,
-      openTimeoutMs: OPEN_TIMEOUT_MS,
+      openTimeoutMs: timeoutMs,
       closeGraceMs: CLOSE_GRACE_MS,
       onText: (text) => watch.onText(text, settle),
       onDropped: (why) => {
@@ -56,9 +63,12 @@ export class LivePowerWatch implements PowerWatch {
     });
     watch.connection = opened.connection;
     const timer = setTimeout(
-      () => settle?.(new WebsocketUnavailableError('failed', `the daemon did not send the server's state within ${OPEN_TIMEOUT_MS / 1000} s.`)),
-      OPEN_TIMEOUT_MS,
+      () => settle?.(new WebsocketUnavailableError('failed', `the daemon did not send the server's state within ${formatElapsed(timeoutMs)}.`)),
+      timeoutMs,
     );
+    const onAbort = (): void => settle?.(ctx.signal.reason as Error);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    if (ctx.signal.aborted) onAbort();
     opened.connection.send(serialiseFrame('auth', [opened.token]));
     try {
       await ready;
@@ -67,6 +77,7 @@ export class LivePowerWatch implements PowerWatch {
       throw error;
     } finally {
       clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
       settle = undefined;
     }
     return watch;
@@ -74,6 +85,7 @@ export class LivePowerWatch implements PowerWatch {
 
   async read(): Promise<{ state: PowerState; fresh: boolean }> {
     if (this.fallback || this.state === undefined) return (this.fallback ?? this.startFallback('no state')).read();
+    this.changesRead = this.changes;
     return { state: this.state, fresh: true };
   }
 
@@ -85,6 +97,7 @@ export class LivePowerWatch implements PowerWatch {
     if (this.fallback) return this.fallback.pause(ms);
     const { signal } = this.ctx;
     if (signal.aborted) throw signal.reason;
+    if (this.changes !== this.changesRead) return;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -114,7 +127,10 @@ export class LivePowerWatch implements PowerWatch {
     if (frame.event === 'status') {
       const state = firstArg(frame);
       if (state === '') return;
-      if (this.state !== state) this.ctx.log.debug(`Websocket: the server is ${state}.`);
+      if (this.state !== state) {
+        this.ctx.log.debug(`Websocket: the server is ${state}.`);
+        this.changes++;
+      }
       this.state = state;
       settle?.();
       this.wake?.();

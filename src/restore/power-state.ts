@@ -11,7 +11,7 @@ export const RESOURCES_CACHE_MS = 20_000;
 
 export interface PowerReading {
   state: PowerState;
-  /** When it was read (epoch ms). */
+  /** When it was asked for (epoch ms). */
   at: number;
 }
 
@@ -54,8 +54,10 @@ export class PanelPowerWatch implements PowerWatch {
   }
 
   async read(): Promise<{ state: PowerState; fresh: boolean }> {
+    // The time of asking, not of the answer: a slow answer may still come from an old entry.
+    const at = this.ctx.now();
     const { currentState } = await this.ctx.client.getResources(this.ctx.serverId);
-    this.readings.push({ state: currentState, at: this.ctx.now() });
+    this.readings.push({ state: currentState, at });
     return { state: currentState, fresh: isFreshSince(this.readings, this.since) };
   }
 

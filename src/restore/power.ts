@@ -54,8 +54,8 @@ export async function openPowerWatch(ctx: OperationContext, server: ServerInfo):
     try {
       return await LivePowerWatch.open(ctx);
     } catch (error) {
-      if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError)) throw error;
-      reason = error.message;
+      if (ctx.signal.aborted || !(error instanceof WebsocketUnavailableError || error instanceof PanelError)) throw error;
+      reason = error.message.replace(/\.$/, '');
     }
   }
   ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);

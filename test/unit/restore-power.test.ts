@@ -116,3 +116,28 @@ describe('stateBeforeRestore', () => {
     await expect(stateBeforeRestore(ctx, watch, 5_000, true)).rejects.toThrow(/wait-timeout ran out before the server's power state could be read reliably; nothing was restored/);
   });
 });
+
+describe('PanelPowerWatch', () => {
+  it('dates a reading by when it was asked for: a slow answer may still come from an old cache entry', async () => {
+    let now = 0;
+    const ctx = {
+      serverId: '1a2b3c4d',
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+      client: {
+        getResources: async () => {
+          now += 500; // the answer takes half a second
+          return { currentState: 'offline', isSuspended: false };
+        },
+      },
+    } as unknown as OperationContext;
+    const watch = new PanelPowerWatch(ctx);
+    expect(await watch.read()).toEqual({ state: 'offline', fresh: false });
+    await watch.pause(RESOURCES_CACHE_MS - 400 - 500); // asked at 19.6 s, answered at 20.1 s
+    expect(await watch.read()).toEqual({ state: 'offline', fresh: false });
+    expect(now).toBeGreaterThan(RESOURCES_CACHE_MS);
+    expect(await watch.read()).toEqual({ state: 'offline', fresh: true });
+  });
+});
