@@ -35982,7 +35982,8 @@ async function runFleet(base, outputs, report, log) {
     log.info(`Working on ${targets.length} server(s), ${base.settings.concurrency} at a time.`);
     try {
         await mapWithLimit(targets, base.settings.concurrency, async (target, index) => {
-            if (target.skip)
+            // After a cancellation, servers not yet begun stay 'not run'.
+            if (target.skip || base.signal.aborted)
                 return;
             results[index] = await runOnServer(base, target.id, log);
             publish();
@@ -35991,6 +35992,8 @@ async function runFleet(base, outputs, report, log) {
     finally {
         publish();
     }
+    if (base.signal.aborted)
+        throw base.signal.reason;
     const failed = results.filter((result) => result !== undefined && !result.ok);
     if (failed.length > 0) {
         throw new ActionError(`${failed.length} of ${targets.length} server(s) failed:\n${failed.map((result) => `- ${result.error}`).join('\n')}`);
@@ -36028,8 +36031,9 @@ async function runOnServer(base, serverId, log) {
         return resultFrom(serverId, outputs, null, skipped);
     }
     catch (error) {
+        // Cancelled: keep what this server's run knew (a backup it started is still running).
         if (base.signal.aborted)
-            throw error;
+            return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.`, null);
         const message = secrets.redact(describeFailure(error, { serverId }));
         serverLog.warning(message);
         return resultFrom(serverId, outputs, message, null);
@@ -36482,7 +36486,7 @@ async function run() {
         if (finished)
             return;
         outputs.flush();
-        setFailed(secrets.redact(cancellationMessage(error, outputs, serverId)));
+        setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report.fleet)));
         process.exit(1);
     });
     const transport = new HttpTransport({ userAgent: `pterodactyl-backup-action/${VERSION} (GitHub Action; node ${process.version})` });
@@ -36522,7 +36526,7 @@ async function run() {
     }
     catch (error) {
         const cancelled = cancellation.signal.reason;
-        fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined)) : error);
+        fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report.fleet)) : error);
     }
     finally {
         finished = true;
@@ -36533,8 +36537,18 @@ async function run() {
         cancellation.dispose();
     }
 }
-function cancellationMessage(error, outputs, serverId) {
+/** Says the step was cancelled, naming every backup this run started that is still running. */
+function cancellationMessage(error, outputs, serverId, fleet) {
     const where = serverId ? `Server ${serverId}: ` : '';
+    if (fleet) {
+        const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
+        return (`the step was ${error.message}.` +
+            (running.length > 0
+                ? ` Still running on the panel, and will finish on their own (look them up with operation: get): ${running
+                    .map((result) => `server ${result['server-id']}: backup ${result['backup-uuid']} ('${result['backup-name'] ?? ''}')`)
+                    .join('; ')}.`
+                : ''));
+    }
     const uuid = outputs.get(Output.BackupUuid);
     const running = outputs.get(Output.Status) === 'pending' && uuid;
     return (`${where}the step was ${error.message}.` +

@@ -7,6 +7,7 @@ import { readInputs } from './inputs/read-inputs.js';
 import type { Settings } from './inputs/settings.js';
 import type { Log } from './operations/context.js';
 import { runFleet } from './fleet/run-fleet.js';
+import type { FleetResult } from './fleet/result.js';
 import { RateBudget } from './http/rate-budget.js';
 import { runOperation } from './operations/run-operation.js';
 import { PanelClient } from './panel/client.js';
@@ -49,7 +50,7 @@ export async function run(): Promise<void> {
       // The graceful path did not finish in time: write what is known and leave.
       if (finished) return;
       outputs.flush();
-      core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId)));
+      core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report.fleet)));
       process.exit(1);
     },
   );
@@ -88,7 +89,7 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     const cancelled = cancellation.signal.reason;
-    fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined)) : error);
+    fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report.fleet)) : error);
   } finally {
     finished = true;
     outputs.flush();
@@ -98,8 +99,20 @@ export async function run(): Promise<void> {
   }
 }
 
-function cancellationMessage(error: CancelledError, outputs: OutputCollector, serverId: string | undefined): string {
+/** Says the step was cancelled, naming every backup this run started that is still running. */
+function cancellationMessage(error: CancelledError, outputs: OutputCollector, serverId: string | undefined, fleet: FleetResult[] | undefined): string {
   const where = serverId ? `Server ${serverId}: ` : '';
+  if (fleet) {
+    const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
+    return (
+      `the step was ${error.message}.` +
+      (running.length > 0
+        ? ` Still running on the panel, and will finish on their own (look them up with operation: get): ${running
+            .map((result) => `server ${result['server-id']}: backup ${result['backup-uuid']} ('${result['backup-name'] ?? ''}')`)
+            .join('; ')}.`
+        : '')
+    );
+  }
   const uuid = outputs.get(Output.BackupUuid);
   const running = outputs.get(Output.Status) === 'pending' && uuid;
   return (

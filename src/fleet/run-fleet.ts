@@ -34,13 +34,15 @@ export async function runFleet(base: FleetBase, outputs: OutputCollector, report
   log.info(`Working on ${targets.length} server(s), ${base.settings.concurrency} at a time.`);
   try {
     await mapWithLimit(targets, base.settings.concurrency, async (target, index) => {
-      if (target.skip) return;
+      // After a cancellation, servers not yet begun stay 'not run'.
+      if (target.skip || base.signal.aborted) return;
       results[index] = await runOnServer(base, target.id, log);
       publish();
     });
   } finally {
     publish();
   }
+  if (base.signal.aborted) throw base.signal.reason;
   const failed = results.filter((result): result is FleetResult => result !== undefined && !result.ok);
   if (failed.length > 0) {
     throw new ActionError(
@@ -79,7 +81,8 @@ async function runOnServer(base: FleetBase, serverId: string, log: Log): Promise
     const skipped = outputs.get('skipped') === 'true' ? `a recent backup (${outputs.get('backup-uuid') ?? ''}) is new enough (skip-if-newer-than)` : null;
     return resultFrom(serverId, outputs, null, skipped);
   } catch (error) {
-    if (base.signal.aborted) throw error;
+    // Cancelled: keep what this server's run knew (a backup it started is still running).
+    if (base.signal.aborted) return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.`, null);
     const message = secrets.redact(describeFailure(error, { serverId }));
     serverLog.warning(message);
     return resultFrom(serverId, outputs, message, null);

@@ -99,4 +99,22 @@ describe('fleet mode', () => {
     expect(run.exitCode).toBe(0);
     for (const result of results(run)) expect(result.deleted).toHaveLength(1);
   });
+
+  it('on cancellation keeps, in results and in the message, the backups it started', async () => {
+    panel.sim.settings.backupOutcome = 'stuck';
+    const third = panel.sim.addServer({ name: 'Later' });
+    const run = await act(panel, { 'server-id': `${panel.server.identifier},${second.identifier},${third.identifier}`, concurrency: '2' }, {
+      cancel: { signal: 'SIGINT', when: (stdout) => stdout.split('Waiting for backup').length > 2 },
+    });
+    expect(run.exitCode).toBe(1);
+    const all = results(run);
+    for (const result of all.slice(0, 2)) {
+      expect(result).toMatchObject({ ok: false, status: 'pending', error: `Server ${result['server-id']}: cancelled before it finished.` });
+      expect(result['backup-uuid']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.errors[0]).toContain(`server ${result['server-id']}: backup ${result['backup-uuid']}`);
+    }
+    expect(all[2]).toMatchObject({ 'server-id': third.identifier, ok: false, 'backup-uuid': null, error: `Server ${third.identifier}: not run (the step ended first).` });
+    expect(run.errors[0]).toMatch(/^the step was cancelled by SIGINT\. Still running on the panel, and will finish on their own/);
+    expect(panel.sim.requests.filter((r) => r.route === 'backups.create')).toHaveLength(2);
+  });
 });
