@@ -33875,6 +33875,7 @@ function isUnclearFailure(error) {
 
 
 
+
 /** The panel's "limit reached" refusal of a create (panel-api.md §5.3). */
 function isBackupLimitReached(error) {
     return error.status === 400 && error.code === 'TooManyBackupsException';
@@ -33903,6 +33904,12 @@ async function rotateOneBackup(ctx, server, refusal) {
     }
     const what = `backup ${victim.uuid} ('${victim.name}', ${formatElapsed(ctx.now() - createdAtMs(victim))} old, ${formatBytes(victim.bytes)})`;
     ctx.log.info(`The server is at its backup limit; rotate deletes the oldest matching backup, ${what}.`);
+    const othersLeft = backups.filter((backup) => backup.uuid !== victim.uuid && matches(backup.name) && backupState(backup) === 'successful');
+    if (othersLeft.length === 0) {
+        // Rotation has no newest-backup floor (it could never make room at a limit of 1): say what that means.
+        ctx.log.warning(`Rotate is deleting backup ${victim.uuid}, the last successful backup matching ${description}: until the new backup succeeds there is none. ` +
+            'Retention after a successful create (keep) makes room without this gap; a higher backup limit avoids it.');
+    }
     await ctx.client.deleteBackup(ctx.serverId, victim.uuid);
     ctx.outputs.addDeleted(victim.uuid);
     ctx.report.deleted.push({ uuid: victim.uuid, name: victim.name, createdAt: victim.createdAt, bytes: victim.bytes });

@@ -132,6 +132,20 @@ describe('rotate', () => {
     expect(panel.sim.backup(locked.uuid)).toBeDefined();
     expect(countRoute(panel, 'backups.create')).toBe(2);
     expect(run.outputs.status).toBe('successful');
+    expect(run.warnings.join('\n')).not.toContain('the last successful backup matching');
+  });
+
+  it('warns when it deletes the last successful matching backup', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 2;
+    panel.sim.settings.throttlePeriodSec = 0;
+    add('made by hand', daysAgo(9));
+    const only = add(ours(1), daysAgo(8));
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(deletedOf(run)).toEqual([only.uuid]);
+    expect(run.warnings.join('\n')).toContain(
+      `Rotate is deleting backup ${only.uuid}, the last successful backup matching the default octo/site@*: until the new backup succeeds there is none.`,
+    );
   });
 
   it('refuses when every matching backup is locked, saying so', async () => {
