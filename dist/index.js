@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3254);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2789);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3254:
+/***/ 2789:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31808,7 +31808,10 @@ function parseHeaders(lines) {
     return headers;
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/inputs/parse-inputs.ts
+
 
 
 
@@ -31973,8 +31976,8 @@ function parseInputs(read) {
             if (backupId?.kind === 'uuid') {
                 problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
             }
-            if (downloadPath !== undefined && !downloadPath.endsWith('/')) {
-                problems.push(`${Input.DownloadPath} must be a directory ending in / when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
+            if (downloadPath !== undefined && USED_BY[Input.DownloadPath].includes(operation) && !downloadPath.endsWith('/') && !parse_inputs_isDirectory(downloadPath)) {
+                problems.push(`${Input.DownloadPath} must be a directory (an existing one, or a path ending in /) when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
             }
         }
         if (operation === 'prune' && !anyRule) {
@@ -32023,6 +32026,15 @@ function parseInputs(read) {
         },
         warnings,
     };
+}
+/** An existing directory (relative paths from the working directory, as the download takes them). */
+function parse_inputs_isDirectory(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(path).isDirectory();
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/read-inputs.ts

@@ -5,6 +5,7 @@ import { parseBoolean, parseDuration, parseLines, parseWholeNumber, ValueError }
 import { parseBackupRef, parseServerSelection } from './identifiers.js';
 import { parsePanelUrl } from './panel-url.js';
 import { parseHeaders } from './headers.js';
+import { statSync } from 'node:fs';
 
 /** Reads one input's raw (trimmed) value; empty when not given. */
 export type InputReader = (name: InputName) => string;
@@ -187,8 +188,10 @@ export function parseInputs(read: InputReader): ParsedInputs {
       if (backupId?.kind === 'uuid') {
         problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
       }
-      if (downloadPath !== undefined && !downloadPath.endsWith('/')) {
-        problems.push(`${Input.DownloadPath} must be a directory ending in / when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
+      if (downloadPath !== undefined && USED_BY[Input.DownloadPath]!.includes(operation) && !downloadPath.endsWith('/') && !isDirectory(downloadPath)) {
+        problems.push(
+          `${Input.DownloadPath} must be a directory (an existing one, or a path ending in /) when server-id names several servers, so each archive gets its own <uuid>.tar.gz`,
+        );
       }
     }
     if (operation === 'prune' && !anyRule) {
@@ -239,4 +242,13 @@ export function parseInputs(read: InputReader): ParsedInputs {
     },
     warnings,
   };
+}
+
+/** An existing directory (relative paths from the working directory, as the download takes them). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputError, parseInputs } from '../../src/inputs/parse-inputs.js';
 import type { InputName } from '../../src/constants.js';
@@ -119,11 +122,20 @@ describe('parseInputs', () => {
     [{ operation: 'delete', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /operation 'delete' cannot run on several servers/],
     [{ operation: 'unlock', 'backup-id': 'latest' }, /operation 'unlock' cannot run on several servers/],
     [{ operation: 'get', 'backup-id': '00000000-0000-4000-8000-000000000001' }, /backup-id cannot be a backup UUID when server-id names several servers/],
-    [{ 'download-path': 'backup.tar.gz' }, /download-path must be a directory ending in \/ when server-id names several servers/],
+    [{ 'download-path': 'backup.tar.gz' }, /download-path must be a directory \(an existing one, or a path ending in \/\) when server-id names several servers/],
   ] as Array<[Partial<Record<InputName, string>>, RegExp]>)('refuses in fleet mode: %o', (extra, message) => {
     for (const servers of ['all', '1a2b3c4d,2b3c4d5e']) {
       expect(problemsOf({ 'server-id': servers, ...extra })).toContainEqual(expect.stringMatching(message));
     }
+  });
+
+  it('takes an existing directory as download-path in fleet mode, and ignores download-path where unused', () => {
+    const existing = mkdtempSync(join(tmpdir(), 'fleet-dl-'));
+    expect(parse({ 'server-id': 'all', 'download-path': existing }).settings.downloadPath).toBe(existing);
+    expect(parse({ 'server-id': 'all', 'download-path': `${existing}/new/` }).settings.downloadPath).toBe(`${existing}/new/`);
+    const { warnings } = parse({ 'server-id': 'all', operation: 'get', 'backup-id': 'latest', 'download-path': 'backup.tar.gz' });
+    expect(warnings).toEqual(["Operation 'get' does not use download-path; it is ignored."]);
+    rmSync(existing, { recursive: true });
   });
 
   it('allows latest and lock in fleet mode', () => {
