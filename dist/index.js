@@ -33247,6 +33247,12 @@ class BackupEvents {
             case 'jwt error':
                 this.onJwtError(conn, firstArg(frame));
                 return;
+            case 'daemon error':
+                // A token that does not parse or verify is answered with this, not `jwt error` (Wings: router/websocket/websocket.go `SendErrorJson`).
+                if (!this.authenticated && this.auth?.conn === conn) {
+                    this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${secrets.redact(firstArg(frame)).slice(0, 200)}`));
+                }
+                return;
             case 'token expiring':
                 // Sent once ≤ 60 s remain (Wings: router/websocket/listeners.go `listenForExpiration`).
                 if (this.authenticated)
@@ -35367,6 +35373,11 @@ class LivePowerWatch {
             this.state = state;
             settle?.();
             this.wake?.();
+            return;
+        }
+        if (frame.event === 'daemon error' && this.state === undefined) {
+            // A token that does not parse or verify (Wings: router/websocket/websocket.go `SendErrorJson`).
+            settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${secrets.redact(firstArg(frame)).slice(0, 200)}).`));
             return;
         }
         if (frame.event === 'jwt error' || frame.event === 'token expired') {

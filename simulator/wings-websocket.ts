@@ -9,7 +9,7 @@ import { REQUEST_FAULTS } from './faults.ts';
 import { statusText } from './format.ts';
 import { writeRawResponse } from './http-util.ts';
 import { uuidV4 } from './ids.ts';
-import { isExpValid, verifyJwt } from './jwt.ts';
+import { isExpValid, JWT_BAD_SIGNATURE, JWT_MALFORMED, verifyJwt } from './jwt.ts';
 import type { Claims } from './jwt.ts';
 import { powerAction, wsStats } from './power.ts';
 import { lowerHeaders, queryRecord } from './recorder.ts';
@@ -270,8 +270,13 @@ export class WsHub implements EventSink {
   private authenticate(conn: Conn, token: string): void {
     const result = this.tokenError(conn, token);
     if ('error' in result) {
-      // The connection is not closed; a previously valid token stays in place.
-      this.sendRaw(conn, 'jwt error', [`Error Event [${uuidV4()}]: ${result.error}`]);
+      // The connection is not closed; a previously valid token stays in place. Only Wings' own
+      // JWT errors (IsJwtError: expiry, denylist, no connect permission, uuid mismatch) come back
+      // as `jwt error`; a token that does not parse or verify is a plain `daemon error` with the
+      // generic text (router/websocket/websocket.go `SendErrorJson`).
+      const jwtError = result.error !== JWT_MALFORMED && result.error !== JWT_BAD_SIGNATURE;
+      const detail = jwtError ? result.error : 'an unexpected error was encountered while handling this request';
+      this.sendRaw(conn, jwtError ? 'jwt error' : 'daemon error', [`Error Event [${uuidV4()}]: ${detail}`]);
       return;
     }
     conn.claims = result.claims;

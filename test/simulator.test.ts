@@ -553,14 +553,17 @@ describe('websocket', () => {
     sockets.push(ws);
   });
 
-  it('auth → auth success, status; bad tokens and early events get jwt error without closing', async () => {
+  it('auth → auth success, status; early events get jwt error, a token that does not verify a daemon error, without closing', async () => {
     const { socket, token: jwt } = await token();
     const ws = await connectWs(socket, sim.panelUrl);
     sockets.push(ws);
     ws.send('send stats');
     expect(await ws.next()).toEqual({ event: 'jwt error', args: ['jwt: no jwt present'] });
     ws.send('auth', ['not.a.jwt']);
-    expect((await ws.next()).args![0]).toMatch(/^Error Event \[[0-9a-f-]{36}\]: jwt: /);
+    expect(await ws.next()).toEqual({
+      event: 'daemon error',
+      args: [expect.stringMatching(/^Error Event \[[0-9a-f-]{36}\]: an unexpected error was encountered while handling this request$/)],
+    });
     ws.ws.send('this is not json');
     ws.send('auth', [jwt]);
     expect(await ws.next()).toEqual({ event: 'auth success' });

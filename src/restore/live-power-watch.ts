@@ -136,6 +136,11 @@ export class LivePowerWatch implements PowerWatch {
       this.wake?.();
       return;
     }
+    if (frame.event === 'daemon error' && this.state === undefined) {
+      // A token that does not parse or verify (Wings: router/websocket/websocket.go `SendErrorJson`).
+      settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${secrets.redact(firstArg(frame)).slice(0, 200)}).`));
+      return;
+    }
     if (frame.event === 'jwt error' || frame.event === 'token expired') {
       const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${secrets.redact(firstArg(frame)).slice(0, 200)})` : ''}`;
       settle?.(new WebsocketUnavailableError('rejected', `${why} instead of the server's state.`));

@@ -110,6 +110,13 @@ describe('LivePowerWatch', () => {
     expect(sockets[0]!.readyState).toBe(sockets[0]!.CLOSED);
   });
 
+  it('is rejected when the daemon answers auth with a daemon error (a token that does not verify)', async () => {
+    onAuth = (socket) => socket.send(frame('daemon error', ['Error Event [x]: an unexpected error was encountered while handling this request']));
+    const error = await openError(5_000);
+    expect((error as WebsocketUnavailableError).reason).toBe('rejected');
+    expect((error as Error).message).toBe('the daemon refused the websocket token (Error Event [x]: an unexpected error was encountered while handling this request).');
+  });
+
   it('is refused when the socket drops before the first state', async () => {
     onAuth = (socket) => socket.terminate();
     const error = await openError();

@@ -275,6 +275,18 @@ describe('BackupEvents.open', () => {
     await until(() => daemon.last().closed !== undefined, 'the close');
   });
 
+  it('reports a daemon error in answer to auth (a token that does not verify) as rejected at once', async () => {
+    const generic = 'Error Event [0f1e2d3c-4b5a-4678-9abc-def012345678]: an unexpected error was encountered while handling this request';
+    daemon.onAuth = () => frame('daemon error', [generic]);
+    const started = Date.now();
+    const error = await openError();
+    expect(error.reason).toBe('rejected');
+    expect(error.message).toBe(`the daemon refused the websocket token: ${generic}`);
+    // Well before the auth timeout (1 s here).
+    expect(Date.now() - started).toBeLessThan(900);
+    await until(() => daemon.last().closed !== undefined, 'the close');
+  });
+
   it('waits out a throttled auth and sends it again', async () => {
     const at: number[] = [];
     daemon.onAuth = () => {
