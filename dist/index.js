@@ -35165,21 +35165,48 @@ async function pruneOperation(ctx) {
 // failure event has been seen with a dot instead of the colon, so both spellings count.
 const COMPLETE = 'server:backup.restore-complete';
 const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
+/** How long the activity entry may lag behind the cleared status before the outcome is unknown. */
+const OUTCOME_GRACE_MS = 5_000;
+const OUTCOME_READ_EVERY_MS = 1_000;
 /**
- * Tells a successful restore from a failed one: the panel clears the server's status either way
- * and the daemon's socket event says nothing about success (wings.md §6), so only the activity
- * log knows. Entries older than `notBefore` (panel clock) belong to earlier restores.
+ * The outcome of a restore that has just finished. The panel clears the server's status and then
+ * writes the activity entry, in two steps (BackupStatusController::restore), so an entry not yet
+ * there is looked for again, every second for `OUTCOME_GRACE_MS`, before the outcome is unknown.
+ */
+async function awaitRestoreOutcome(ctx, notBefore) {
+    const until = ctx.now() + OUTCOME_GRACE_MS;
+    for (;;) {
+        const entries = await readRestoreEntries(ctx);
+        if (entries === undefined)
+            return 'unknown';
+        const outcome = outcomeFrom(entries, notBefore);
+        if (outcome !== 'unknown' || ctx.now() >= until)
+            return outcome;
+        await ctx.sleep(Math.min(OUTCOME_READ_EVERY_MS, until - ctx.now()));
+    }
+}
+/**
+ * Tells a successful restore from a failed one with one read: the panel clears the server's
+ * status either way and the daemon's socket event says nothing about success (wings.md §6), so
+ * only the activity log knows. Entries older than `notBefore` (panel clock) belong to earlier
+ * restores.
  */
 async function readRestoreOutcome(ctx, notBefore) {
-    let entries;
+    const entries = await readRestoreEntries(ctx);
+    return entries === undefined ? 'unknown' : outcomeFrom(entries, notBefore);
+}
+/** The log's restore entries, newest first; undefined when the key may not read them. */
+async function readRestoreEntries(ctx) {
     try {
-        entries = await ctx.client.listActivity(ctx.serverId, 'backup.restore');
+        return await ctx.client.listActivity(ctx.serverId, 'backup.restore');
     }
     catch (error) {
         if (error instanceof PanelError && (error.status === 403 || error.status === 404))
-            return 'unknown';
+            return undefined;
         throw error;
     }
+}
+function outcomeFrom(entries, notBefore) {
     for (const entry of entries) {
         const at = Date.parse(entry.timestamp);
         if (Number.isNaN(at) || at < notBefore)
@@ -35658,7 +35685,7 @@ async function restoreOperation(ctx) {
         return;
     }
     await waitForRestore(ctx, deadline);
-    const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
+    const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await awaitRestoreOutcome(ctx, restoreAt - 2_000);
     if (outcome === 'failed') {
         ctx.outputs.setStatus('failed');
         ctx.report.status = 'failed';

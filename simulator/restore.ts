@@ -51,6 +51,8 @@ async function runRestore(core: SimCore, server: ServerModel, backup: BackupMode
   // Panel callback: status back to null even on failure; the activity log is the only place that
   // tells success from failure (note the '.' separator of the failure event in the panel source).
   if (server.status === 'restoring_backup') core.setStatus(server, null);
+  // BackupStatusController::restore writes the status, then the activity entry: two steps.
+  if (core.settings.restoreActivityLagMs > 0) await sleep(core, core.settings.restoreActivityLagMs);
   core.logActivity(
     server,
     ok ? 'server:backup.restore-complete' : 'server.backup.restore-failed',

@@ -16,9 +16,11 @@ export function defaultSettings(overrides: Partial<SimSettings> = {}): SimSettin
     startDurationMs: 300,
     killDurationMs: 0,
     wontStop: false,
-    resourcesCacheMs: 0,
+    // ResourceUtilizationController: Cache::remember("resources:{uuid}", now + 20 s)
+    resourcesCacheMs: 20_000,
     restoreDurationMs: 300,
     restoreOutcome: 'success',
+    restoreActivityLagMs: 0,
     // W server/backup.go RestoreBackup: waits up to 2 min for the server to stop
     restoreStopTimeoutMs: 120_000,
     // app/Services/Nodes/NodeJWTService.php via WebsocketController: 10 minutes

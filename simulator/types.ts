@@ -58,6 +58,8 @@ export interface SimSettings {
   resourcesCacheMs: number;
   restoreDurationMs: number;
   restoreOutcome: 'success' | 'failure';
+  /** The panel clears the status and writes the activity entry in two steps; this delays the second. */
+  restoreActivityLagMs: number;
   /** Wings waits this long for the server to stop before a restore (real: 2 min), then fails it. */
   restoreStopTimeoutMs: number;
   wsTokenLifetimeSec: number;

@@ -725,6 +725,7 @@ describe('power and resources', () => {
   const state = async (): Promise<string> => (await api(sim, 'GET', `/servers/${srv.identifier}/resources`)).json.attributes.current_state;
 
   it('stop → stopping → offline; start → starting → running; kill', async () => {
+    sim.settings.resourcesCacheMs = 0; // every state as it happens
     sim.settings.stopDurationMs = 300;
     sim.settings.startDurationMs = 300;
     expect((await api(sim, 'POST', P(), { body: { signal: 'stop' } })).status).toBe(204);

@@ -4,7 +4,7 @@ import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
-import { readRestoreOutcome } from '../restore/outcome.js';
+import { awaitRestoreOutcome, readRestoreOutcome } from '../restore/outcome.js';
 import { openPowerWatch, startServer, stateBeforeRestore, stopServer, wasRunning } from '../restore/power.js';
 import type { PowerState } from '../restore/power.js';
 import { waitForRestore } from '../restore/wait-for-restore.js';
@@ -83,7 +83,7 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
   }
 
   await waitForRestore(ctx, deadline);
-  const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await readRestoreOutcome(ctx, restoreAt - 2_000);
+  const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await awaitRestoreOutcome(ctx, restoreAt - 2_000);
   if (outcome === 'failed') {
     ctx.outputs.setStatus('failed');
     ctx.report.status = 'failed';

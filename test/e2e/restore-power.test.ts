@@ -8,6 +8,8 @@ let panel: Panel;
 const { events, successful } = useRestorePanel((started) => {
   panel = started;
 });
+/** Where the cache is not what a test is about: still a cache, but a short one. */
+const SHORT_CACHE_MS = 2_000;
 
 describe("restore: the server's power state", () => {
   /** The panel caches /resources for 20 s: fill the cache while the server is offline, then start it. */
@@ -52,6 +54,7 @@ describe("restore: the server's power state", () => {
 
   it('falls back to the panel, in one line, when the daemon rejects the Origin', async () => {
     const backup = successful();
+    panel.sim.settings.resourcesCacheMs = SHORT_CACHE_MS;
     panel.sim.server(panel.server.identifier).power = 'running';
     panel.sim.settings.wsRemote = 'https://panel.example.com';
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
@@ -64,6 +67,7 @@ describe("restore: the server's power state", () => {
 
   it('with wait-strategy poll never opens the socket', async () => {
     const backup = successful();
+    panel.sim.settings.resourcesCacheMs = SHORT_CACHE_MS;
     panel.sim.server(panel.server.identifier).power = 'running';
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, 'wait-strategy': 'poll' });
     expect(run.exitCode).toBe(0);
@@ -75,6 +79,7 @@ describe("restore: the server's power state", () => {
 describe('restore: a socket lost while the server stops', () => {
   it('carries on with the panel\'s state and keeps the order', async () => {
     const backup = successful();
+    panel.sim.settings.resourcesCacheMs = SHORT_CACHE_MS;
     panel.sim.server(panel.server.identifier).power = 'running';
     panel.sim.settings.stopDurationMs = 3_000;
     let dropped = false;

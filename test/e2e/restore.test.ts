@@ -116,8 +116,21 @@ describe('restore', () => {
     expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }]);
   });
 
+  it('waits a moment for an activity entry written after the status was cleared', async () => {
+    const backup = successful();
+    panel.sim.settings.restoreOutcome = 'failure';
+    panel.sim.settings.restoreActivityLagMs = 2_000;
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('failed');
+    expect(run.errors[0]).toMatch(/the restore of backup .* failed \(the panel's activity log says so\)/);
+    expect(countRoute(panel, 'server.activity')).toBeGreaterThanOrEqual(2);
+  });
+
   it('says the outcome could not be confirmed when the key may not read the activity log', async () => {
     const backup = successful();
+    // Without websocket.connect the stop shows through the panel's cache: keep it short here.
+    panel.sim.settings.resourcesCacheMs = 2_000;
     const { apiKey } = panel.sim.addUser({ permissions: ['backup.read', 'backup.restore', 'control.stop', 'control.start'] });
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid }, { apiKey });
     expect(run.exitCode).toBe(0);
