@@ -467,7 +467,8 @@ describe('downloads (Wings)', () => {
   });
 
   it('an in-progress backup downloads as a truncated archive', async () => {
-    sim.settings.backupDurationMs = 2000;
+    // Long enough that the download surely starts mid-backup however slow the machine.
+    sim.settings.backupDurationMs = 60_000;
     const b = await createBackup();
     await sleep(300);
     const res = await fetch(await signedUrl(b.uuid));
@@ -726,14 +727,15 @@ describe('power and resources', () => {
 
   it('stop → stopping → offline; start → starting → running; kill', async () => {
     sim.settings.resourcesCacheMs = 0; // every state as it happens
-    sim.settings.stopDurationMs = 300;
-    sim.settings.startDurationMs = 300;
+    // Long enough that the read right after the POST surely sees the transition state.
+    sim.settings.stopDurationMs = 1_500;
+    sim.settings.startDurationMs = 1_500;
     expect((await api(sim, 'POST', P(), { body: { signal: 'stop' } })).status).toBe(204);
     expect(await state()).toBe('stopping');
-    await until(async () => (await state()) === 'offline');
+    await until(async () => (await state()) === 'offline', 10_000);
     await api(sim, 'POST', P(), { body: { signal: 'start' } });
     expect(await state()).toBe('starting');
-    await until(async () => (await state()) === 'running');
+    await until(async () => (await state()) === 'running', 10_000);
     const r = await api(sim, 'GET', `/servers/${srv.identifier}/resources`);
     expect(r.json).toMatchObject({ object: 'stats', attributes: { is_suspended: false, resources: { memory_bytes: expect.any(Number) } } });
     sim.settings.wontStop = true;

@@ -43,14 +43,15 @@ describe("restore: the server's power state", () => {
     const backup = successful();
     await startedBehindTheCache();
     const { apiKey } = panel.sim.addUser({ permissions: ['backup.read', 'backup.restore', 'control.stop', 'control.start', 'activity.read'] });
-    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, truncate: 'true' }, { apiKey });
+    // Two 20 s cache periods: give the run room beyond act()'s default 50 s kill.
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, truncate: 'true' }, { apiKey, timeoutMs: 100_000 });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: the key's user lacks the websocket\.connect permission\./);
     expect(run.stdout).toMatch(/The panel shows the server offline, but that may be up to 20 s old; reading it again in \d+s to be sure\./);
     expect(run.stdout).toContain('The server is running (from the panel, which caches it for up to 20 s).');
     expect(order()).toEqual(inOrder);
     expect(countRoute(panel, 'server.websocket')).toBe(0);
-  });
+  }, 110_000);
 
   it('falls back to the panel, in one line, when the daemon rejects the Origin', async () => {
     const backup = successful();

@@ -119,7 +119,8 @@ describe('restore', () => {
   it('waits a moment for an activity entry written after the status was cleared', async () => {
     const backup = successful();
     panel.sim.settings.restoreOutcome = 'failure';
-    panel.sim.settings.restoreActivityLagMs = 2_000;
+    // Well inside the action's 5 s grace, and longer than any delay before its first read of the log.
+    panel.sim.settings.restoreActivityLagMs = 4_000;
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('failed');

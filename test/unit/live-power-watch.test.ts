@@ -12,6 +12,14 @@ const TOKEN = `${b64url({ alg: 'HS256' })}.${b64url({ iss: PANEL, permissions: [
 const frame = (event: string, args?: string[]) => JSON.stringify(args ? { event, args } : { event });
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function until(check: () => boolean, what: string, ms = 3_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await tick(5);
+  }
+}
+
 /** A scripted daemon socket: what it answers to `auth` is up to each test. */
 let wss: WebSocketServer;
 let sockets: DaemonSide[];
@@ -93,10 +101,14 @@ describe('LivePowerWatch', () => {
     watch = await LivePowerWatch.open(context());
     await watch.read();
     sockets[0]!.send(frame('status', ['offline']));
-    await tick(50);
-    const started = Date.now();
-    await watch.pause(5_000);
-    expect(Date.now() - started).toBeLessThan(100);
+    // The change has arrived (the watch logs it) while nobody was pausing.
+    await until(() => lines.includes('debug: Websocket: the server is offline.'), 'the change to arrive');
+    // With nothing more in flight, only the recorded change can end the pause before the next turn of the loop.
+    const outcome = await Promise.race([
+      watch.pause(60_000).then(() => 'returned'),
+      new Promise((resolve) => setImmediate(() => resolve('still pausing'))),
+    ]);
+    expect(outcome).toBe('returned');
     expect((await watch.read()).state).toBe('offline');
   });
 
@@ -106,8 +118,7 @@ describe('LivePowerWatch', () => {
     expect(error).toBeInstanceOf(WebsocketUnavailableError);
     expect((error as WebsocketUnavailableError).reason).toBe('rejected');
     expect((error as Error).message).toBe("the daemon sent jwt error (jwt: exp claim is invalid) instead of the server's state.");
-    await tick(100);
-    expect(sockets[0]!.readyState).toBe(sockets[0]!.CLOSED);
+    await until(() => sockets[0]!.readyState === sockets[0]!.CLOSED, 'the daemon side to close');
   });
 
   it('is rejected when the daemon answers auth with a daemon error (a token that does not verify)', async () => {
@@ -143,7 +154,7 @@ describe('LivePowerWatch', () => {
   it("hands over to the panel's state when the socket drops later, and says so", async () => {
     watch = await LivePowerWatch.open(context());
     sockets[0]!.terminate();
-    await tick(100);
+    await until(() => lines.some((line) => line.includes("The daemon's websocket is gone")), 'the drop to be noticed');
     expect(await watch.read()).toEqual({ state: 'stopping', fresh: false });
     expect(resourceReads).toBe(1);
     expect(watch.describe).toBe('the panel, which caches it for up to 20 s');
