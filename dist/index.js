@@ -32914,16 +32914,19 @@ function clean(text) {
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
 /**
- * The `Origin` header for the daemon's socket. Wings accepts the upgrade only when `Origin`
- * equals its `remote` setting, the panel URL with no trailing slash, exactly (Wings:
+ * The `Origin` headers to try for the daemon's socket, in order. Wings accepts the upgrade only
+ * when `Origin` equals its `remote` setting, the panel URL with no trailing slash, exactly (Wings:
  * router/websocket/websocket.go `GetHandler`). The token's `iss` is that URL as the panel knows
- * itself, so it wins; else the panel URL as given, path prefix kept, no trailing slash.
+ * itself, so it comes first; then the panel URL as given (path prefix kept, no trailing slash)
+ * when it differs: the panel signs `iss` from its `app.url`, while the daemon compares with the
+ * `remote` written into its configuration when the node was set up, and the two can drift apart.
  */
-function socketOrigin(claims, panelUrl) {
+function socketOrigins(claims, panelUrl) {
+    const fromPanelUrl = { origin: `${panelUrl.origin}${panelUrl.pathname.replace(/\/+$/, '')}`, source: 'panel-url' };
     const fromIss = claims.iss !== undefined ? usableOrigin(claims.iss) : undefined;
-    if (fromIss)
-        return { origin: fromIss, source: 'token-iss' };
-    return { origin: `${panelUrl.origin}${panelUrl.pathname.replace(/\/+$/, '')}`, source: 'panel-url' };
+    if (!fromIss)
+        return [fromPanelUrl];
+    return fromIss === fromPanelUrl.origin ? [{ origin: fromIss, source: 'token-iss' }] : [{ origin: fromIss, source: 'token-iss' }, fromPanelUrl];
 }
 /** An `iss` that is an http(s) URL of visible ASCII (a valid header value), minus trailing slashes. */
 function usableOrigin(iss) {
@@ -32956,20 +32959,36 @@ async function openServerSocket(options) {
     const url = checkSocketUrl(credentials.socket, options.allowInsecureHttp);
     const claims = decodeTokenClaims(credentials.token);
     options.checkClaims?.(claims);
-    const origin = socketOrigin(claims, options.panelUrl);
     const dispatcher = options.dispatcherFor?.(httpForm(url));
-    const connection = await SocketConnection.open({
-        url,
-        origin: origin.origin,
-        originSource: origin.source === 'token-iss' ? "the token's iss claim" : 'panel-url',
-        ...(dispatcher ? { dispatcher } : {}),
-        signal: options.signal,
-        openTimeoutMs: options.openTimeoutMs,
-        closeGraceMs: options.closeGraceMs,
-        onText: options.onText,
-        onDropped: options.onDropped,
-    });
-    return { connection, token: credentials.token, socket: credentials.socket, claims, origin, url };
+    const origins = socketOrigins(claims, options.panelUrl);
+    for (const [index, origin] of origins.entries()) {
+        try {
+            const connection = await SocketConnection.open({
+                url,
+                origin: origin.origin,
+                originSource: origin.source === 'token-iss' ? "the token's iss claim" : 'panel-url',
+                ...(dispatcher ? { dispatcher } : {}),
+                signal: options.signal,
+                openTimeoutMs: options.openTimeoutMs,
+                closeGraceMs: options.closeGraceMs,
+                onText: options.onText,
+                onDropped: options.onDropped,
+            });
+            return { connection, token: credentials.token, socket: credentials.socket, claims, origin, url };
+        }
+        catch (error) {
+            // The daemon's Origin check failed (403): the panel URL as given may be what it expects.
+            const originRefused = error instanceof WebsocketUnavailableError && error.reason === 'rejected';
+            if (!originRefused)
+                throw error;
+            if (index === origins.length - 1) {
+                if (index === 0)
+                    throw error;
+                throw new WebsocketUnavailableError('rejected', `${error.message} The Origin '${origins[0].origin}' (the token's iss claim) was refused before it.`, { cause: error });
+            }
+        }
+    }
+    throw new Error('unreachable: no Origin to try');
 }
 /** Fresh credentials, the token masked at once; a refusal becomes a WebsocketUnavailableError. */
 async function fetchCredentials(fetch, signal) {

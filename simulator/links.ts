@@ -13,7 +13,7 @@ export const S3_LIFETIME_SEC = 300;
 function baseClaims(core: SimCore, server: ServerModel, user: UserModel, lifetimeSec: number): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
   return {
-    iss: core.panelUrl,
+    iss: core.settings.tokenIssuer ?? core.panelUrl,
     aud: core.wingsUrl,
     jti: md5Hex(`${user.id}${server.uuid}`),
     iat: now,

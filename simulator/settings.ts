@@ -37,6 +37,7 @@ export function defaultSettings(overrides: Partial<SimSettings> = {}): SimSettin
     downloadTokenLifetimeSec: 900,
     legacyBackupEventName: false,
     wsRemote: undefined,
+    tokenIssuer: undefined,
     wsAllowedOrigins: [],
     ...overrides,
   };

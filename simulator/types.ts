@@ -75,6 +75,8 @@ export interface SimSettings {
   legacyBackupEventName: boolean;
   /** The daemon's `remote` setting, which the Origin must equal; default: the panel URL. */
   wsRemote: string | undefined;
+  /** The panel's `app.url`, signed into tokens as `iss`; undefined = the panel URL. It can differ from `wsRemote`. */
+  tokenIssuer: string | undefined;
   /** The daemon's `allowed_origins` (`*` allows any). */
   wsAllowedOrigins: string[];
 }

@@ -72,6 +72,18 @@ describe('wait-strategy auto (websocket)', () => {
     expect(run.outputs.status).toBe('successful');
   });
 
+  it("sends the panel URL as Origin when the daemon refuses the token's iss", async () => {
+    // The panel's app.url has drifted from the remote the daemon was configured with.
+    panel.sim.settings.tokenIssuer = 'https://old-panel.example.com';
+    const run = await act(panel, {});
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/Waiting for backup .* on the server's websocket/);
+    expect(run.stdout).not.toContain('Waiting by polling instead of the websocket');
+    const upgrades = panel.sim.requests.filter((r) => r.route === 'wings.ws');
+    expect(upgrades.map((r) => r.headers['origin'])).toEqual(['https://old-panel.example.com', panel.sim.panelUrl]);
+    expect(upgrades.map((r) => r.status)).toEqual([403, 101]);
+  });
+
   it('falls back to polling without websocket.connect', async () => {
     const { apiKey } = panel.sim.addUser({ permissions: ['backup.create', 'backup.read', 'backup.download'] });
     const run = await act(panel, {}, { apiKey });

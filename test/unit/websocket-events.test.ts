@@ -219,6 +219,23 @@ describe('BackupEvents.open', () => {
     expect(error.message).toContain(`'${PANEL}' (the token's iss claim)`);
   });
 
+  it("tries the panel URL as Origin when the daemon refuses the token's iss", async () => {
+    daemon.expectedOrigin = 'https://elsewhere.example.com';
+    await open({ panelUrl: new URL('https://elsewhere.example.com/') });
+    expect(daemon.conns).toHaveLength(1);
+    expect(daemon.last().origin).toBe('https://elsewhere.example.com');
+    expect(daemon.last().auths).toEqual([tokens[0]]);
+    expect(credentialCalls).toBe(1);
+  });
+
+  it('names both Origins when the daemon refuses them both', async () => {
+    daemon.expectedOrigin = 'https://not-this-one.example.com';
+    const error = await openError({ panelUrl: new URL('https://elsewhere.example.com/') });
+    expect(error.reason).toBe('rejected');
+    expect(error.message).toContain("the Origin sent was 'https://elsewhere.example.com' (panel-url)");
+    expect(error.message).toContain(`The Origin '${PANEL}' (the token's iss claim) was refused before it.`);
+  });
+
   it("reports the daemon's connection cap (400) as refused, with the daemon's text", async () => {
     daemon.maxConnections = 0;
     const error = await openError();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTokenClaims, mayReceiveBackupEvents } from '../../src/wait/websocket/jwt-claims.js';
 import { firstArg, isBackupCompleted, isExpiryJwtError, parseBackupCompleted, parseFrame, serialiseFrame } from '../../src/wait/websocket/frames.js';
-import { socketOrigin } from '../../src/wait/websocket/origin.js';
+import { socketOrigins } from '../../src/wait/websocket/origin.js';
 
 const UUID = '3f1c2a9e-5b7d-4c1e-9a2b-0123456789ab';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -31,20 +31,30 @@ describe('decodeTokenClaims', () => {
   });
 });
 
-describe('socketOrigin', () => {
+describe('socketOrigins', () => {
+  it("tries the token's iss first, then the panel URL when it differs", () => {
+    expect(socketOrigins({ iss: 'https://panel.example.com' }, new URL('https://other.example.com/'))).toEqual([
+      { origin: 'https://panel.example.com', source: 'token-iss' },
+      { origin: 'https://other.example.com', source: 'panel-url' },
+    ]);
+    expect(socketOrigins({ iss: 'https://panel.example.com/' }, new URL('https://panel.example.com'))).toEqual([
+      { origin: 'https://panel.example.com', source: 'token-iss' },
+    ]);
+  });
+
   it("takes the token's iss, without a trailing slash", () => {
-    expect(socketOrigin({ iss: 'https://panel.example.com' }, new URL('https://other.example.com'))).toEqual({
+    expect(socketOrigins({ iss: 'https://panel.example.com' }, new URL('https://other.example.com'))[0]).toEqual({
       origin: 'https://panel.example.com',
       source: 'token-iss',
     });
-    expect(socketOrigin({ iss: 'https://panel.example.com/panel/' }, new URL('https://x.example')).origin).toBe('https://panel.example.com/panel');
+    expect(socketOrigins({ iss: 'https://panel.example.com/panel/' }, new URL('https://x.example'))[0]!.origin).toBe('https://panel.example.com/panel');
   });
 
   it('falls back to the panel URL as given, prefix kept, no trailing slash', () => {
-    expect(socketOrigin({}, new URL('https://panel.example.com/'))).toEqual({ origin: 'https://panel.example.com', source: 'panel-url' });
-    expect(socketOrigin({}, new URL('https://panel.example.com:8443/panel/')).origin).toBe('https://panel.example.com:8443/panel');
-    expect(socketOrigin({ iss: 'not a url' }, new URL('http://10.0.0.5')).origin).toBe('http://10.0.0.5');
-    expect(socketOrigin({ iss: 'https://panel.example.com\r\nX-Evil: 1' }, new URL('https://p.example')).source).toBe('panel-url');
+    expect(socketOrigins({}, new URL('https://panel.example.com/'))[0]).toEqual({ origin: 'https://panel.example.com', source: 'panel-url' });
+    expect(socketOrigins({}, new URL('https://panel.example.com:8443/panel/'))[0]!.origin).toBe('https://panel.example.com:8443/panel');
+    expect(socketOrigins({ iss: 'not a url' }, new URL('http://10.0.0.5'))[0]!.origin).toBe('http://10.0.0.5');
+    expect(socketOrigins({ iss: 'https://panel.example.com\r\nX-Evil: 1' }, new URL('https://p.example'))[0]!.source).toBe('panel-url');
   });
 });
 

@@ -5,7 +5,7 @@ import { SocketConnection } from './connection.js';
 import { WebsocketUnavailableError } from './errors.js';
 import { decodeTokenClaims } from './jwt-claims.js';
 import type { SocketTokenClaims } from './jwt-claims.js';
-import { socketOrigin } from './origin.js';
+import { socketOrigins } from './origin.js';
 import type { SocketOrigin } from './origin.js';
 
 export interface ServerSocketOptions {
@@ -48,20 +48,33 @@ export async function openServerSocket(options: ServerSocketOptions): Promise<Se
   const url = checkSocketUrl(credentials.socket, options.allowInsecureHttp);
   const claims = decodeTokenClaims(credentials.token);
   options.checkClaims?.(claims);
-  const origin = socketOrigin(claims, options.panelUrl);
   const dispatcher = options.dispatcherFor?.(httpForm(url));
-  const connection = await SocketConnection.open({
-    url,
-    origin: origin.origin,
-    originSource: origin.source === 'token-iss' ? "the token's iss claim" : 'panel-url',
-    ...(dispatcher ? { dispatcher } : {}),
-    signal: options.signal,
-    openTimeoutMs: options.openTimeoutMs,
-    closeGraceMs: options.closeGraceMs,
-    onText: options.onText,
-    onDropped: options.onDropped,
-  });
-  return { connection, token: credentials.token, socket: credentials.socket, claims, origin, url };
+  const origins = socketOrigins(claims, options.panelUrl);
+  for (const [index, origin] of origins.entries()) {
+    try {
+      const connection = await SocketConnection.open({
+        url,
+        origin: origin.origin,
+        originSource: origin.source === 'token-iss' ? "the token's iss claim" : 'panel-url',
+        ...(dispatcher ? { dispatcher } : {}),
+        signal: options.signal,
+        openTimeoutMs: options.openTimeoutMs,
+        closeGraceMs: options.closeGraceMs,
+        onText: options.onText,
+        onDropped: options.onDropped,
+      });
+      return { connection, token: credentials.token, socket: credentials.socket, claims, origin, url };
+    } catch (error) {
+      // The daemon's Origin check failed (403): the panel URL as given may be what it expects.
+      const originRefused = error instanceof WebsocketUnavailableError && error.reason === 'rejected';
+      if (!originRefused) throw error;
+      if (index === origins.length - 1) {
+        if (index === 0) throw error;
+        throw new WebsocketUnavailableError('rejected', `${error.message} The Origin '${origins[0]!.origin}' (the token's iss claim) was refused before it.`, { cause: error });
+      }
+    }
+  }
+  throw new Error('unreachable: no Origin to try');
 }
 
 /** Fresh credentials, the token masked at once; a refusal becomes a WebsocketUnavailableError. */
