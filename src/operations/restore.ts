@@ -4,7 +4,9 @@ import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
-import { awaitRestoreOutcome, readRestoreOutcome } from '../restore/outcome.js';
+import { didRestoreStart, START_SETTLE_MS } from '../restore/confirm-start.js';
+import { awaitRestoreOutcome } from '../restore/outcome.js';
+import { formatElapsed } from '../format.js';
 import { openPowerWatch, startServer, stateBeforeRestore, stopServer, wasRunning } from '../restore/power.js';
 import type { PowerState } from '../restore/power.js';
 import { waitForRestore } from '../restore/wait-for-restore.js';
@@ -132,10 +134,13 @@ function refuseUnlessRestorable(backup: Backup): void {
   );
 }
 
+/** A restore that may or may not have run: the server must not be started as if nothing happened. */
+class RestoreUnclearError extends ActionError {}
+
 /**
- * Sends the restore once. After an unclear failure the server's status is read first: a
- * `restoring_backup` status (or a restore entry in the activity log) means it started; only
- * when neither shows is it sent again, once.
+ * Sends the restore once. After an unclear failure the server's status and the activity log are
+ * watched for a while: a `restoring_backup` status or a restore entry means it started; only when
+ * neither shows, and the log could be read, is it sent again, once.
  */
 async function sendRestore(ctx: OperationContext, backup: Backup, restoreAt: number): Promise<void> {
   try {
@@ -153,16 +158,21 @@ async function sendRestore(ctx: OperationContext, backup: Backup, restoreAt: num
     if (!unclear) throw error;
     ctx.log.warning(`The restore request got no clear answer (${(error as Error).message}); reading the server's state before anything else.`);
   }
-  const status = (await ctx.client.getServer(ctx.serverId)).server.status;
-  if (status === 'restoring_backup') return;
-  const outcome = await readRestoreOutcome(ctx, restoreAt - 2_000).catch(() => 'unknown' as const);
-  if (outcome !== 'unknown') return;
-  ctx.log.info('The restore did not start; sending it once more.');
+  const started = await didRestoreStart(ctx, restoreAt - 2_000);
+  if (started) return;
+  if (started === undefined) {
+    throw new RestoreUnclearError(
+      "the restore request got no clear answer, and without activity.read the action cannot tell whether it ran (a quick restore leaves the server's status as it was). " +
+        "It was not sent again, so as not to restore twice. Check the server's files and the panel's activity log, then run again if it did not happen. The server is left stopped.",
+    );
+  }
+  ctx.log.info(`The restore did not start (nothing shows it after ${formatElapsed(START_SETTLE_MS)}); sending it once more.`);
   await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
 }
 
 /** A refusal by the panel (4xx), or a daemon failure it rolled back without truncate, changed no files. */
 function nothingChanged(error: unknown, truncate: boolean): boolean {
+  if (error instanceof RestoreUnclearError) return false;
   if (error instanceof ActionError) return true; // the restore throttle
   if (!(error instanceof PanelError)) return false;
   if (error.code === 'DaemonConnectionException') return !truncate;

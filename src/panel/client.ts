@@ -64,7 +64,7 @@ const BACKUPS_PER_PAGE = 50;
 const SERVERS_PER_PAGE = 100;
 const MAX_PAGES = 1_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** The create waits for the panel's own call to the daemon inside its transaction. */
+/** The create and the restore wait for the panel's own call to the daemon inside its transaction. */
 export const CREATE_TIMEOUT_MS = 60_000;
 
 /**
@@ -169,7 +169,14 @@ export class PanelClient {
 
   /** `POST .../restore` with `truncate` as a JSON boolean; sent once (204). */
   async restoreBackup(serverId: string, uuid: string, truncate: boolean): Promise<void> {
-    await this.call({ method: 'POST', path: `${backupPath(serverId, uuid)}/restore`, body: { truncate }, kind: 'once', permission: 'backup.restore' });
+    await this.call({
+      method: 'POST',
+      path: `${backupPath(serverId, uuid)}/restore`,
+      body: { truncate },
+      kind: 'once',
+      permission: 'backup.restore',
+      timeoutMs: CREATE_TIMEOUT_MS,
+    });
   }
 
   /** `POST /power` (204); sent once. */

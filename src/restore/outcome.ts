@@ -7,6 +7,7 @@ export type RestoreOutcome = 'restored' | 'failed' | 'unknown';
 
 // The panel logs the end of a restore with these events (BackupStatusController::restore). The
 // failure event has been seen with a dot instead of the colon, so both spellings count.
+const REQUESTED = 'server:backup.restore';
 const COMPLETE = 'server:backup.restore-complete';
 const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
 
@@ -39,6 +40,20 @@ export async function awaitRestoreOutcome(ctx: OperationContext, notBefore: numb
 export async function readRestoreOutcome(ctx: OperationContext, notBefore: number): Promise<RestoreOutcome> {
   const entries = await readRestoreEntries(ctx);
   return entries === undefined ? 'unknown' : outcomeFrom(entries, notBefore);
+}
+
+/**
+ * Whether the activity log shows a restore requested or finished since `notBefore` (the panel
+ * logs `server:backup.restore` in the same transaction that starts it); undefined when the key
+ * may not read the log.
+ */
+export async function restoreLoggedSince(ctx: OperationContext, notBefore: number): Promise<boolean | undefined> {
+  const entries = await readRestoreEntries(ctx);
+  if (entries === undefined) return undefined;
+  return entries.some((entry) => {
+    const at = Date.parse(entry.timestamp);
+    return !Number.isNaN(at) && at >= notBefore && (entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
+  });
 }
 
 /** The log's restore entries, newest first; undefined when the key may not read them. */
