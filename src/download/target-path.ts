@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -15,10 +16,8 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 export async function resolveDownloadTarget(downloadPath: string, workspace: string, uuid: string): Promise<string> {
   if (downloadPath.trim() === '') throw new ActionError('download-path is empty: give a file or directory for the archive.');
   if (!SAFE_NAME.test(uuid)) throw new ActionError(`the backup's UUID '${uuid}' cannot be used as a file name.`);
-  const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? join(homedir(), downloadPath.slice(1)) : downloadPath;
-  const absolute = isAbsolute(expanded) ? resolve(expanded) : resolve(workspace, expanded);
-  const asDirectory = /[/\\]$/.test(downloadPath) || (await isDirectory(absolute));
-  const target = asDirectory ? join(absolute, `${uuid}.tar.gz`) : absolute;
+  const absolute = absoluteDownloadPath(downloadPath, workspace);
+  const target = namesDirectory(downloadPath, workspace) ? join(absolute, `${uuid}.tar.gz`) : absolute;
   if (await isDirectory(target)) {
     throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there. Give a file name or another directory.`);
   }
@@ -28,6 +27,22 @@ export async function resolveDownloadTarget(downloadPath: string, workspace: str
     throw new ActionError(`download-path: could not create the directory ${dirname(target)} (${errorCode(error)}).`, { cause: error });
   }
   return target;
+}
+
+/** The path `download-path` names: `~/` is the home directory, a relative path starts at `workspace`. */
+export function absoluteDownloadPath(downloadPath: string, workspace: string): string {
+  const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? join(homedir(), downloadPath.slice(1)) : downloadPath;
+  return isAbsolute(expanded) ? resolve(expanded) : resolve(workspace, expanded);
+}
+
+/** Whether `download-path` names a directory: it ends in a separator, or is an existing directory. */
+export function namesDirectory(downloadPath: string, workspace: string): boolean {
+  if (/[/\\]$/.test(downloadPath)) return true;
+  try {
+    return statSync(absoluteDownloadPath(downloadPath, workspace)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseBoolean, parseDuration, parseLines, parseWholeNumber, ValueError }
 import { parseBackupRef, parseServerSelection } from './identifiers.js';
 import { parsePanelUrl } from './panel-url.js';
 import { parseHeaders } from './headers.js';
-import { statSync } from 'node:fs';
+import { namesDirectory } from '../download/target-path.js';
 
 /** Reads one input's raw (trimmed) value; empty when not given. */
 export type InputReader = (name: InputName) => string;
@@ -35,7 +35,7 @@ const USED_BY: Partial<Record<InputName, readonly Operation[] | 'fleet'>> = {
   [Input.Locked]: ['create'],
   [Input.Wait]: ['create', 'restore'],
   [Input.WaitTimeout]: ['create', 'restore'],
-  [Input.WaitStrategy]: ['create'],
+  [Input.WaitStrategy]: ['create', 'restore'],
   [Input.PollInterval]: ['create', 'restore'],
   [Input.DownloadPath]: ['create', 'download'],
   [Input.SkipIfNewerThan]: ['create'],
@@ -188,7 +188,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       if (backupId?.kind === 'uuid') {
         problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
       }
-      if (downloadPath !== undefined && USED_BY[Input.DownloadPath]!.includes(operation) && !downloadPath.endsWith('/') && !isDirectory(downloadPath)) {
+      if (downloadPath !== undefined && USED_BY[Input.DownloadPath]!.includes(operation) && !namesDirectory(downloadPath, process.cwd())) {
         problems.push(
           `${Input.DownloadPath} must be a directory (an existing one, or a path ending in /) when server-id names several servers, so each archive gets its own <uuid>.tar.gz`,
         );
@@ -242,13 +242,4 @@ export function parseInputs(read: InputReader): ParsedInputs {
     },
     warnings,
   };
-}
-
-/** An existing directory (relative paths from the working directory, as the download takes them). */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputError, parseInputs } from '../../src/inputs/parse-inputs.js';
 import type { InputName } from '../../src/constants.js';
@@ -133,6 +133,9 @@ describe('parseInputs', () => {
     const existing = mkdtempSync(join(tmpdir(), 'fleet-dl-'));
     expect(parse({ 'server-id': 'all', 'download-path': existing }).settings.downloadPath).toBe(existing);
     expect(parse({ 'server-id': 'all', 'download-path': `${existing}/new/` }).settings.downloadPath).toBe(`${existing}/new/`);
+    const home = mkdtempSync(join(homedir(), '.fleet-dl-'));
+    expect(parse({ 'server-id': 'all', 'download-path': `~/${basename(home)}` }).settings.downloadPath).toBe(`~/${basename(home)}`);
+    rmSync(home, { recursive: true });
     const { warnings } = parse({ 'server-id': 'all', operation: 'get', 'backup-id': 'latest', 'download-path': 'backup.tar.gz' });
     expect(warnings).toEqual(["Operation 'get' does not use download-path; it is ignored."]);
     rmSync(existing, { recursive: true });
@@ -140,6 +143,10 @@ describe('parseInputs', () => {
 
   it('allows latest and lock in fleet mode', () => {
     expect(parse({ 'server-id': 'all', operation: 'lock', 'backup-id': 'latest' }).settings.servers).toEqual({ mode: 'all' });
+  });
+
+  it('counts wait-strategy as used by restore (it decides whether the power state is read live)', () => {
+    expect(parse({ operation: 'restore', 'backup-id': 'latest', 'wait-strategy': 'poll' }).warnings).toEqual([]);
   });
 
   it('warns about concurrency for a single server', () => {
