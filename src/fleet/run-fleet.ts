@@ -26,8 +26,15 @@ interface Target {
 export async function runFleet(base: FleetBase, outputs: OutputCollector, report: RunReport, log: Log): Promise<void> {
   const targets = await fleetTargets(base, log);
   const results: Array<FleetResult | undefined> = targets.map((target) => (target.skip ? skippedResult(target.id, target.skip) : undefined));
+  /** The outputs of servers being worked on, so that `results` is current even if the step is killed mid-run. */
+  const inFlight = new Map<number, OutputCollector>();
   const publish = (): void => {
-    const known = results.map((result, index) => result ?? notRun(targets[index]!.id));
+    const known = results.map((result, index) => {
+      if (result) return result;
+      const id = targets[index]!.id;
+      const running = inFlight.get(index);
+      return running ? resultFrom(id, running, `Server ${id}: did not finish (the step ended first).`, null) : notRun(id);
+    });
     outputs.setResults(known);
     report.fleet = known;
   };
@@ -36,7 +43,10 @@ export async function runFleet(base: FleetBase, outputs: OutputCollector, report
     await mapWithLimit(targets, base.settings.concurrency, async (target, index) => {
       // After a cancellation, servers not yet begun stay 'not run'.
       if (target.skip || base.signal.aborted) return;
-      results[index] = await runOnServer(base, target.id, log);
+      const serverOutputs = new OutputCollector(publish);
+      inFlight.set(index, serverOutputs);
+      results[index] = await runOnServer(base, target.id, serverOutputs, log);
+      inFlight.delete(index);
       publish();
     });
   } finally {
@@ -65,7 +75,7 @@ async function fleetTargets(base: FleetBase, log: Log): Promise<Target[]> {
 }
 
 /** One server's run, with its own outputs and report, its log lines prefixed with its id. */
-async function runOnServer(base: FleetBase, serverId: string, log: Log): Promise<FleetResult> {
+async function runOnServer(base: FleetBase, serverId: string, outputs: OutputCollector, log: Log): Promise<FleetResult> {
   const prefix = (message: string): string => `[${serverId}] ${message}`;
   const serverLog: Log = {
     info: (message) => log.info(prefix(message)),
@@ -73,7 +83,6 @@ async function runOnServer(base: FleetBase, serverId: string, log: Log): Promise
     notice: (message) => log.notice(prefix(message)),
     debug: (message) => log.debug(prefix(message)),
   };
-  const outputs = new OutputCollector();
   const report = newRunReport(base.now());
   report.server = { id: serverId };
   try {

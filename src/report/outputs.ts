@@ -15,6 +15,12 @@ export type StatusOutput = 'successful' | 'failed' | 'pending' | 'restoring' | '
 export class OutputCollector {
   private readonly values = new Map<OutputName, string>();
   private flushed = false;
+  private readonly onChange: (() => void) | undefined;
+
+  /** `onChange` runs after every change (fleet mode keeps `results` current with it). */
+  constructor(onChange?: () => void) {
+    this.onChange = onChange;
+  }
 
   /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
   setBackup(backup: Backup): void {
@@ -88,9 +94,11 @@ export class OutputCollector {
 
   private set(name: OutputName, value: string): void {
     this.values.set(name, value);
+    this.onChange?.();
   }
 
   private clear(...names: OutputName[]): void {
     for (const name of names) this.values.delete(name);
+    this.onChange?.();
   }
 }

@@ -1,0 +1,72 @@
+import { afterEach, expect, it } from 'vitest';
+import { startSimulator } from '../../simulator/index.ts';
+import { runFleet } from '../../src/fleet/run-fleet.js';
+import { HttpTransport } from '../../src/http/transport.js';
+import { parseInputs } from '../../src/inputs/parse-inputs.js';
+import type { InputName } from '../../src/constants.js';
+import { PanelClient } from '../../src/panel/client.js';
+import { OutputCollector } from '../../src/report/outputs.js';
+import { newRunReport } from '../../src/report/run-report.js';
+import { sleep } from '../../src/time.js';
+import { recordingLog } from '../support/recording-log.ts';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// If the runner kills the step before the fleet unwinds, what was flushed is all a later step gets:
+// the backups started so far must be in `results` the moment they exist, not only once a server's run ends.
+it('keeps results current while the servers are still being worked on', async () => {
+  const sim = await startSimulator();
+  close = () => sim.close();
+  sim.settings.backupDurationMs = 200;
+  sim.settings.backupOutcome = 'stuck';
+  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
+  const inputs: Partial<Record<InputName, string>> = {
+    'panel-url': sim.panelUrl,
+    'api-key': sim.apiKey,
+    'server-id': servers.map((server) => server.identifier).join(','),
+    'allow-insecure-http': 'true',
+    'wait-strategy': 'poll',
+    'poll-interval': '1s',
+  };
+  const { settings } = parseInputs((name) => inputs[name] ?? '');
+  const abort = new AbortController();
+  const transport = new HttpTransport({ userAgent: 'pterodactyl-backup-action/test' });
+  const client = new PanelClient({ baseUrl: settings.panelUrl, apiKey: settings.apiKey, headers: {}, transport, signal: abort.signal });
+  const outputs = new OutputCollector();
+  const log = recordingLog();
+  const running = runFleet(
+    {
+      settings,
+      client,
+      transport,
+      workflow: { repository: 'octo/site', sha: 'abc1234def', runId: 1, runAttempt: 1, workspace: process.cwd() },
+      signal: abort.signal,
+      now: Date.now,
+      sleep: (ms) => sleep(ms, abort.signal),
+    },
+    outputs,
+    newRunReport(Date.now()),
+    log,
+  ).catch((error: unknown) => error);
+
+  const results = () => JSON.parse(outputs.get('results') ?? '[]') as Array<{ 'backup-uuid': string | null; status: string | null; ok: boolean; error: string | null }>;
+  const deadline = Date.now() + 10_000;
+  while (results().filter((result) => result['backup-uuid']).length < 2) {
+    if (Date.now() > deadline) throw new Error(`results never showed both backups: ${outputs.get('results')}`);
+    await tick(20);
+  }
+  // Still in flight: both waits go on, and results already name both pending backups.
+  for (const result of results()) {
+    expect(result).toMatchObject({ status: 'pending', ok: false });
+    expect(result.error).toMatch(/did not finish \(the step ended first\)/);
+  }
+  abort.abort(new Error('cancelled'));
+  await running;
+  await transport.close();
+});
