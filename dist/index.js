@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2789);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3004);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2789:
+/***/ 3004:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31808,8 +31808,86 @@ function parseHeaders(lines) {
     return headers;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/download/target-path.ts
+
+
+
+
+
+
+/** A backup UUID as a file name: no separators or dots that could leave the directory. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/**
+ * Where `download-path` puts the archive (interface.md, Semantics "download-path"): a relative
+ * path is taken from `workspace`; `~/` is the home directory; an existing directory or a path
+ * ending in a separator receives `<uuid>.tar.gz`; missing parent directories are created.
+ */
+async function resolveDownloadTarget(downloadPath, workspace, uuid) {
+    if (downloadPath.trim() === '')
+        throw new ActionError('download-path is empty: give a file or directory for the archive.');
+    if (!SAFE_NAME.test(uuid))
+        throw new ActionError(`the backup's UUID '${uuid}' cannot be used as a file name.`);
+    const absolute = absoluteDownloadPath(downloadPath, workspace);
+    const target = namesDirectory(downloadPath, workspace) ? (0,external_node_path_namespaceObject.join)(absolute, `${uuid}.tar.gz`) : absolute;
+    if (await target_path_isDirectory(target)) {
+        throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there. Give a file name or another directory.`);
+    }
+    try {
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+    }
+    catch (error) {
+        throw new ActionError(`download-path: could not create the directory ${(0,external_node_path_namespaceObject.dirname)(target)} (${errorCode(error)}).`, { cause: error });
+    }
+    return target;
+}
+/** The path `download-path` names: `~/` is the home directory, a relative path starts at `workspace`. */
+function absoluteDownloadPath(downloadPath, workspace) {
+    const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), downloadPath.slice(1)) : downloadPath;
+    return (0,external_node_path_namespaceObject.isAbsolute)(expanded) ? (0,external_node_path_namespaceObject.resolve)(expanded) : (0,external_node_path_namespaceObject.resolve)(workspace, expanded);
+}
+/** Whether `download-path` names a directory: it ends in a separator, or is an existing directory. */
+function namesDirectory(downloadPath, workspace) {
+    if (/[/\\]$/.test(downloadPath))
+        return true;
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(absoluteDownloadPath(downloadPath, workspace)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * A unique temporary name beside the target (same directory, so the final rename is atomic),
+ * within the usual 255-byte limit for a name whatever the target's length.
+ */
+function temporaryPathFor(target) {
+    let name = (0,external_node_path_namespaceObject.basename)(target);
+    while (Buffer.byteLength(name) > 200)
+        name = name.slice(0, -1);
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(target), `.${name}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.part`);
+}
+async function target_path_isDirectory(path) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function errorCode(error) {
+    return error?.code ?? String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/parse-inputs.ts
 
 
@@ -31838,7 +31916,7 @@ const USED_BY = {
     [Input.Locked]: ['create'],
     [Input.Wait]: ['create', 'restore'],
     [Input.WaitTimeout]: ['create', 'restore'],
-    [Input.WaitStrategy]: ['create'],
+    [Input.WaitStrategy]: ['create', 'restore'],
     [Input.PollInterval]: ['create', 'restore'],
     [Input.DownloadPath]: ['create', 'download'],
     [Input.SkipIfNewerThan]: ['create'],
@@ -31976,7 +32054,7 @@ function parseInputs(read) {
             if (backupId?.kind === 'uuid') {
                 problems.push(`${Input.BackupId} cannot be a backup UUID when server-id names several servers; use latest, or one server`);
             }
-            if (downloadPath !== undefined && USED_BY[Input.DownloadPath].includes(operation) && !downloadPath.endsWith('/') && !parse_inputs_isDirectory(downloadPath)) {
+            if (downloadPath !== undefined && USED_BY[Input.DownloadPath].includes(operation) && !namesDirectory(downloadPath, process.cwd())) {
                 problems.push(`${Input.DownloadPath} must be a directory (an existing one, or a path ending in /) when server-id names several servers, so each archive gets its own <uuid>.tar.gz`);
             }
         }
@@ -32026,15 +32104,6 @@ function parseInputs(read) {
         },
         warnings,
     };
-}
-/** An existing directory (relative paths from the working directory, as the download takes them). */
-function parse_inputs_isDirectory(path) {
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(path).isDirectory();
-    }
-    catch {
-        return false;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/read-inputs.ts
@@ -34098,10 +34167,6 @@ async function offerDownloadUrl(ctx, server, backup) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:stream"
@@ -34226,8 +34291,6 @@ async function writeAll(file, buffers, position) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/download/checksum.ts
 
 const FORMATS = { sha1: /^[0-9a-f]{40}$/, sha256: /^[0-9a-f]{64}$/ };
@@ -34450,63 +34513,6 @@ function createProgress(options) {
         while (nextMark <= bytes)
             nextMark += stepBytes;
     }
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/download/target-path.ts
-
-
-
-
-
-/** A backup UUID as a file name: no separators or dots that could leave the directory. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
-/**
- * Where `download-path` puts the archive (interface.md, Semantics "download-path"): a relative
- * path is taken from `workspace`; `~/` is the home directory; an existing directory or a path
- * ending in a separator receives `<uuid>.tar.gz`; missing parent directories are created.
- */
-async function resolveDownloadTarget(downloadPath, workspace, uuid) {
-    if (downloadPath.trim() === '')
-        throw new ActionError('download-path is empty: give a file or directory for the archive.');
-    if (!SAFE_NAME.test(uuid))
-        throw new ActionError(`the backup's UUID '${uuid}' cannot be used as a file name.`);
-    const expanded = downloadPath === '~' || /^~[/\\]/.test(downloadPath) ? (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), downloadPath.slice(1)) : downloadPath;
-    const absolute = (0,external_node_path_namespaceObject.isAbsolute)(expanded) ? (0,external_node_path_namespaceObject.resolve)(expanded) : (0,external_node_path_namespaceObject.resolve)(workspace, expanded);
-    const asDirectory = /[/\\]$/.test(downloadPath) || (await target_path_isDirectory(absolute));
-    const target = asDirectory ? (0,external_node_path_namespaceObject.join)(absolute, `${uuid}.tar.gz`) : absolute;
-    if (await target_path_isDirectory(target)) {
-        throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there. Give a file name or another directory.`);
-    }
-    try {
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
-    }
-    catch (error) {
-        throw new ActionError(`download-path: could not create the directory ${(0,external_node_path_namespaceObject.dirname)(target)} (${errorCode(error)}).`, { cause: error });
-    }
-    return target;
-}
-/**
- * A unique temporary name beside the target (same directory, so the final rename is atomic),
- * within the usual 255-byte limit for a name whatever the target's length.
- */
-function temporaryPathFor(target) {
-    let name = (0,external_node_path_namespaceObject.basename)(target);
-    while (Buffer.byteLength(name) > 200)
-        name = name.slice(0, -1);
-    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(target), `.${name}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.part`);
-}
-async function target_path_isDirectory(path) {
-    try {
-        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
-    }
-    catch {
-        return false;
-    }
-}
-function errorCode(error) {
-    return error?.code ?? String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/download/download-archive.ts
@@ -35182,6 +35188,7 @@ async function pruneOperation(ctx) {
 
 // The panel logs the end of a restore with these events (BackupStatusController::restore). The
 // failure event has been seen with a dot instead of the colon, so both spellings count.
+const REQUESTED = 'server:backup.restore';
 const COMPLETE = 'server:backup.restore-complete';
 const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
 /** How long the activity entry may lag behind the cleared status before the outcome is unknown. */
@@ -35214,6 +35221,20 @@ async function readRestoreOutcome(ctx, notBefore) {
     const entries = await readRestoreEntries(ctx);
     return entries === undefined ? 'unknown' : outcomeFrom(entries, notBefore);
 }
+/**
+ * Whether the activity log shows a restore requested or finished since `notBefore` (the panel
+ * logs `server:backup.restore` in the same transaction that starts it); undefined when the key
+ * may not read the log.
+ */
+async function restoreLoggedSince(ctx, notBefore) {
+    const entries = await readRestoreEntries(ctx);
+    if (entries === undefined)
+        return undefined;
+    return entries.some((entry) => {
+        const at = Date.parse(entry.timestamp);
+        return !Number.isNaN(at) && at >= notBefore && (entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
+    });
+}
 /** The log's restore entries, newest first; undefined when the key may not read them. */
 async function readRestoreEntries(ctx) {
     try {
@@ -35236,6 +35257,39 @@ function outcomeFrom(entries, notBefore) {
             return 'failed';
     }
     return 'unknown';
+}
+
+;// CONCATENATED MODULE: ./src/restore/confirm-start.ts
+
+/**
+ * How long to look for signs of a restore whose request got no clear answer. The panel may still
+ * be inside its transaction (status and activity entry not yet visible) while it waits for the
+ * daemon, and writes the completion entry only after clearing the status.
+ */
+const START_SETTLE_MS = 20_000;
+const LOOK_EVERY_MS = 2_000;
+/**
+ * After an unclear answer to the restore request: `true` once the server shows `restoring_backup`
+ * or the activity log shows a restore since `notBefore`; `false` when neither has shown within
+ * `START_SETTLE_MS` and the log was readable; `undefined` when the log could not be read, because
+ * then a quick restore that already finished would leave no trace and sending again could restore
+ * twice.
+ */
+async function didRestoreStart(ctx, notBefore) {
+    const until = ctx.now() + START_SETTLE_MS;
+    let logReadable = true;
+    for (;;) {
+        if ((await ctx.client.getServer(ctx.serverId)).server.status === 'restoring_backup')
+            return true;
+        const logged = logReadable ? await restoreLoggedSince(ctx, notBefore) : undefined;
+        if (logged === true)
+            return true;
+        if (logged === undefined)
+            logReadable = false;
+        if (ctx.now() >= until)
+            return logReadable ? false : undefined;
+        await ctx.sleep(Math.min(LOOK_EVERY_MS, until - ctx.now()));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/restore/power-state.ts
@@ -35636,6 +35690,8 @@ async function waitForRestore(ctx, deadline) {
 
 
 
+
+
 /**
  * `restore`: the most dangerous operation, so every refusal comes before anything changes.
  * Order: check (backup successful, no backup running, server idle) → note the power state →
@@ -35747,10 +35803,13 @@ function refuseUnlessRestorable(backup) {
         ? `backup ${backup.uuid} ('${backup.name}') is still running; only a successful backup can be restored. Wait for it, then run again. Nothing was changed.`
         : `backup ${backup.uuid} ('${backup.name}') failed; restoring it would wipe files and then fail. Choose a successful backup (e.g. backup-id: latest). Nothing was changed.`);
 }
+/** A restore that may or may not have run: the server must not be started as if nothing happened. */
+class RestoreUnclearError extends ActionError {
+}
 /**
- * Sends the restore once. After an unclear failure the server's status is read first: a
- * `restoring_backup` status (or a restore entry in the activity log) means it started; only
- * when neither shows is it sent again, once.
+ * Sends the restore once. After an unclear failure the server's status and the activity log are
+ * watched for a while: a `restoring_backup` status or a restore entry means it started; only when
+ * neither shows, and the log could be read, is it sent again, once.
  */
 async function sendRestore(ctx, backup, restoreAt) {
     try {
@@ -35767,17 +35826,20 @@ async function sendRestore(ctx, backup, restoreAt) {
             throw error;
         ctx.log.warning(`The restore request got no clear answer (${error.message}); reading the server's state before anything else.`);
     }
-    const status = (await ctx.client.getServer(ctx.serverId)).server.status;
-    if (status === 'restoring_backup')
+    const started = await didRestoreStart(ctx, restoreAt - 2_000);
+    if (started)
         return;
-    const outcome = await readRestoreOutcome(ctx, restoreAt - 2_000).catch(() => 'unknown');
-    if (outcome !== 'unknown')
-        return;
-    ctx.log.info('The restore did not start; sending it once more.');
+    if (started === undefined) {
+        throw new RestoreUnclearError("the restore request got no clear answer, and without activity.read the action cannot tell whether it ran (a quick restore leaves the server's status as it was). " +
+            "It was not sent again, so as not to restore twice. Check the server's files and the panel's activity log, then run again if it did not happen. The server is left stopped.");
+    }
+    ctx.log.info(`The restore did not start (nothing shows it after ${formatElapsed(START_SETTLE_MS)}); sending it once more.`);
     await ctx.client.restoreBackup(ctx.serverId, backup.uuid, ctx.settings.truncate);
 }
 /** A refusal by the panel (4xx), or a daemon failure it rolled back without truncate, changed no files. */
 function nothingChanged(error, truncate) {
+    if (error instanceof RestoreUnclearError)
+        return false;
     if (error instanceof ActionError)
         return true; // the restore throttle
     if (!(error instanceof PanelError))
@@ -35901,6 +35963,11 @@ function describeFailure(error, context) {
 class OutputCollector {
     values = new Map();
     flushed = false;
+    onChange;
+    /** `onChange` runs after every change (fleet mode keeps `results` current with it). */
+    constructor(onChange) {
+        this.onChange = onChange;
+    }
     /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
     setBackup(backup) {
         const state = backupState(backup);
@@ -35968,10 +36035,12 @@ class OutputCollector {
     }
     set(name, value) {
         this.values.set(name, value);
+        this.onChange?.();
     }
     clear(...names) {
         for (const name of names)
             this.values.delete(name);
+        this.onChange?.();
     }
 }
 
@@ -36050,8 +36119,16 @@ function skippedResult(serverId, reason) {
 async function runFleet(base, outputs, report, log) {
     const targets = await fleetTargets(base, log);
     const results = targets.map((target) => (target.skip ? skippedResult(target.id, target.skip) : undefined));
+    /** The outputs of servers being worked on, so that `results` is current even if the step is killed mid-run. */
+    const inFlight = new Map();
     const publish = () => {
-        const known = results.map((result, index) => result ?? notRun(targets[index].id));
+        const known = results.map((result, index) => {
+            if (result)
+                return result;
+            const id = targets[index].id;
+            const running = inFlight.get(index);
+            return running ? resultFrom(id, running, `Server ${id}: did not finish (the step ended first).`, null) : notRun(id);
+        });
         outputs.setResults(known);
         report.fleet = known;
     };
@@ -36061,7 +36138,10 @@ async function runFleet(base, outputs, report, log) {
             // After a cancellation, servers not yet begun stay 'not run'.
             if (target.skip || base.signal.aborted)
                 return;
-            results[index] = await runOnServer(base, target.id, log);
+            const serverOutputs = new OutputCollector(publish);
+            inFlight.set(index, serverOutputs);
+            results[index] = await runOnServer(base, target.id, serverOutputs, log);
+            inFlight.delete(index);
             publish();
         });
     }
@@ -36090,7 +36170,7 @@ async function fleetTargets(base, log) {
     });
 }
 /** One server's run, with its own outputs and report, its log lines prefixed with its id. */
-async function runOnServer(base, serverId, log) {
+async function runOnServer(base, serverId, outputs, log) {
     const prefix = (message) => `[${serverId}] ${message}`;
     const serverLog = {
         info: (message) => log.info(prefix(message)),
@@ -36098,7 +36178,6 @@ async function runOnServer(base, serverId, log) {
         notice: (message) => log.notice(prefix(message)),
         debug: (message) => log.debug(prefix(message)),
     };
-    const outputs = new OutputCollector();
     const report = newRunReport(base.now());
     report.server = { id: serverId };
     try {
@@ -36188,7 +36267,7 @@ const BACKUPS_PER_PAGE = 50;
 const SERVERS_PER_PAGE = 100;
 const MAX_PAGES = 1_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** The create waits for the panel's own call to the daemon inside its transaction. */
+/** The create and the restore wait for the panel's own call to the daemon inside its transaction. */
 const CREATE_TIMEOUT_MS = 60_000;
 /**
  * The panel's client API (`/api/client`): one method per route the action uses, each with the
@@ -36278,7 +36357,14 @@ class PanelClient {
     }
     /** `POST .../restore` with `truncate` as a JSON boolean; sent once (204). */
     async restoreBackup(serverId, uuid, truncate) {
-        await this.call({ method: 'POST', path: `${backupPath(serverId, uuid)}/restore`, body: { truncate }, kind: 'once', permission: 'backup.restore' });
+        await this.call({
+            method: 'POST',
+            path: `${backupPath(serverId, uuid)}/restore`,
+            body: { truncate },
+            kind: 'once',
+            permission: 'backup.restore',
+            timeoutMs: CREATE_TIMEOUT_MS,
+        });
     }
     /** `POST /power` (204); sent once. */
     async sendPowerSignal(serverId, signal) {

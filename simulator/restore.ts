@@ -31,7 +31,7 @@ export function wingsRestore(core: SimCore, server: ServerModel, backup: BackupM
 }
 
 async function runRestore(core: SimCore, server: ServerModel, backup: BackupModel, truncate: boolean): Promise<void> {
-  core.recordEvent(server, 'restore:start', { backup: backup.uuid, power: server.power, truncate });
+  core.recordEvent(server, 'restore:start', { backup: backup.uuid, power: server.power, truncate, openSockets: core.sink?.countOpen(server) ?? 0 });
   let ok = true;
   if (server.power !== 'offline') {
     // Wings asks the server to stop and waits (no kill); timing out fails the restore.

@@ -79,6 +79,7 @@ export interface EventSink {
   /** Deliver an event to the authenticated sockets of a server. */
   broadcast(server: ServerModel, event: string, args: string[]): void;
   count(server: ServerModel): number;
+  countOpen(server: ServerModel): number;
   closeAll(): void;
 }
 

@@ -60,6 +60,11 @@ export class WsHub implements EventSink {
     return this.conns.get(server.id)?.size ?? 0;
   }
 
+  /** Sockets of the server that are open and not closing (a close frame received makes one closing). */
+  countOpen(server: ServerModel): number {
+    return [...(this.conns.get(server.id) ?? [])].filter((conn) => conn.ws.readyState === conn.ws.OPEN).length;
+  }
+
   /** Cuts every socket of the server without a closing handshake (a network drop). */
   drop(server: ServerModel): void {
     for (const conn of this.conns.get(server.id) ?? []) conn.ws.terminate();

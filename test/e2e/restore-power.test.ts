@@ -36,7 +36,9 @@ describe("restore: the server's power state", () => {
     expect(order()).toEqual(inOrder);
     expect(run.outputs.status).toBe('restored');
     // The socket was given up before the restore began.
-    expect(panel.sim.wsConnections(panel.server.identifier)).toBe(0);
+    const start = panel.sim.serverEvents(panel.server.identifier).find((event) => event.kind === 'restore:start');
+    expect(start?.detail).toMatchObject({ openSockets: 0 });
+    expect(countRoute(panel, 'wings.ws')).toBe(1);
   });
 
   it('without the websocket, reads an offline again once the panel\'s cache has expired', async () => {
