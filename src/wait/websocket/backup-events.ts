@@ -4,7 +4,7 @@ import { secrets } from '../../secrets.js';
 import { sleep } from '../../time.js';
 import type { SocketConnection } from './connection.js';
 import { WebsocketUnavailableError } from './errors.js';
-import { firstArg, isBackupCompleted, isExpiryJwtError, parseBackupCompleted, parseFrame, serialiseFrame } from './frames.js';
+import { errorText, firstArg, isBackupCompleted, isExpiryJwtError, parseBackupCompleted, parseFrame, serialiseFrame } from './frames.js';
 import { mayReceiveBackupEvents } from './jwt-claims.js';
 import { fetchCredentials, messageOf, openServerSocket } from './server-socket.js';
 import type { BackupCompletedEvent, BackupSignal } from './types.js';
@@ -267,7 +267,7 @@ export class BackupEvents {
       case 'daemon error':
         // A token that does not parse or verify is answered with this, not `jwt error` (Wings: router/websocket/websocket.go `SendErrorJson`).
         if (!this.authenticated && this.auth?.conn === conn) {
-          this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${secrets.redact(firstArg(frame)).slice(0, 200)}`));
+          this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${errorText(firstArg(frame))}`));
         }
         return;
       case 'token expiring':
@@ -289,7 +289,7 @@ export class BackupEvents {
   }
 
   private onJwtError(conn: SocketConnection, message: string): void {
-    const text = secrets.redact(message).slice(0, 200);
+    const text = errorText(message);
     const pending = this.auth?.conn === conn ? this.auth : undefined;
     if (!this.authenticated) {
       if (pending) this.settleAuth(pending, new WebsocketUnavailableError('rejected', `the daemon rejected the websocket token: ${text}`));

@@ -1,3 +1,4 @@
+import { secrets } from '../../secrets.js';
 import type { BackupCompletedEvent } from './types.js';
 
 /** One socket message: `{"event": "<name>", "args": [...]}` (Wings: router/websocket/message.go). */
@@ -29,6 +30,11 @@ export function serialiseFrame(event: string, args: string[] = []): string {
 export function firstArg(frame: Frame): string {
   const arg = frame.args[0];
   return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg);
+}
+
+/** A daemon's error text (`jwt error`, `daemon error`) fit for a message: masked and short. */
+export function errorText(message: string): string {
+  return secrets.redact(message).slice(0, 200);
 }
 
 const BACKUP_COMPLETED = 'backup completed';
