@@ -1,10 +1,10 @@
 import { formatElapsed } from '../format.js';
-import { secrets } from '../secrets.js';
 import type { OperationContext } from '../operations/context.js';
 import { WebsocketUnavailableError } from '../wait/websocket/errors.js';
-import { firstArg, parseFrame, serialiseFrame } from '../wait/websocket/frames.js';
+import { errorText, firstArg, parseFrame, serialiseFrame } from '../wait/websocket/frames.js';
 import type { SocketConnection } from '../wait/websocket/connection.js';
 import { openServerSocket } from '../wait/websocket/server-socket.js';
+import { socketAccess } from '../wait/websocket/socket-access.js';
 import { PanelPowerWatch } from './power-state.js';
 import type { PowerState, PowerWatch } from './power-state.js';
 
@@ -48,11 +48,7 @@ export class LivePowerWatch implements PowerWatch {
       settle = (error) => (error ? reject(error) : resolve());
     });
     const opened = await openServerSocket({
-      credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
-      panelUrl: ctx.settings.panelUrl,
-      allowInsecureHttp: ctx.settings.allowInsecureHttp,
-      dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
-      signal: ctx.signal,
+      ...socketAccess(ctx),
       openTimeoutMs: timeoutMs,
       closeGraceMs: CLOSE_GRACE_MS,
       onText: (text) => watch.onText(text, settle),
@@ -138,11 +134,11 @@ export class LivePowerWatch implements PowerWatch {
     }
     if (frame.event === 'daemon error' && this.state === undefined) {
       // A token that does not parse or verify (Wings: router/websocket/websocket.go `SendErrorJson`).
-      settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${secrets.redact(firstArg(frame)).slice(0, 200)}).`));
+      settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${errorText(firstArg(frame))}).`));
       return;
     }
     if (frame.event === 'jwt error' || frame.event === 'token expired') {
-      const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${secrets.redact(firstArg(frame)).slice(0, 200)})` : ''}`;
+      const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${errorText(firstArg(frame))})` : ''}`;
       settle?.(new WebsocketUnavailableError('rejected', `${why} instead of the server's state.`));
       this.lose(why);
       return;

@@ -1,11 +1,9 @@
 import { ActionError } from '../errors.js';
-import { PanelError } from '../panel/errors.js';
-import { hasPermission } from '../panel/types.js';
 import type { ServerInfo } from '../panel/types.js';
 import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { formatElapsed } from '../format.js';
 import type { OperationContext } from '../operations/context.js';
-import { WebsocketUnavailableError } from '../wait/websocket/errors.js';
+import { openOnSocket } from '../wait/websocket/socket-access.js';
 import { LivePowerWatch } from './live-power-watch.js';
 import { PanelPowerWatch } from './power-state.js';
 import type { PowerState, PowerWatch } from './power-state.js';
@@ -45,18 +43,12 @@ async function sendSignalOnce(ctx: OperationContext, signal: 'start' | 'stop' | 
  * may connect (and wait-strategy is not `poll`); otherwise the panel's cached `/resources`.
  */
 export async function openPowerWatch(ctx: OperationContext, server: ServerInfo): Promise<PowerWatch> {
-  let reason: string;
-  if (ctx.settings.waitStrategy === 'poll') {
-    reason = 'wait-strategy is poll';
-  } else if (hasPermission(server.permissions, 'websocket.connect') === false) {
-    reason = "the key's user lacks the websocket.connect permission";
-  } else {
-    try {
-      return await LivePowerWatch.open(ctx);
-    } catch (error) {
-      if (ctx.signal.aborted || !(error instanceof WebsocketUnavailableError || error instanceof PanelError)) throw error;
-      reason = error.message.replace(/\.$/, '');
-    }
+  let reason = 'wait-strategy is poll';
+  if (ctx.settings.waitStrategy !== 'poll') {
+    const socket = await openOnSocket(server, () => LivePowerWatch.open(ctx));
+    if ('opened' in socket) return socket.opened;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    reason = socket.reason;
   }
   ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);
   return new PanelPowerWatch(ctx);

@@ -1,12 +1,12 @@
 import { ActionError } from '../errors.js';
 import { formatElapsed } from '../format.js';
-import { PanelError } from '../panel/errors.js';
-import { backupState, hasPermission } from '../panel/types.js';
+import { backupState } from '../panel/types.js';
 import type { Backup, ServerInfo } from '../panel/types.js';
 import type { OperationContext } from '../operations/context.js';
 import { SAFETY_POLL_FACTOR, waitWithEvents } from './event-wait.js';
 import { pollBackup } from './poll.js';
-import { BackupEvents, WebsocketUnavailableError } from './websocket/backup-events.js';
+import { BackupEvents } from './websocket/backup-events.js';
+import { openOnSocket, socketAccess } from './websocket/socket-access.js';
 
 /** Waits until a backup has finished; made before the create so no completion is missed. */
 export interface BackupWaiter {
@@ -23,26 +23,9 @@ export interface BackupWaiter {
 export async function prepareWaiter(ctx: OperationContext, server: ServerInfo): Promise<BackupWaiter> {
   const strategy = ctx.settings.waitStrategy;
   if (strategy === 'poll') return waiter(ctx, undefined);
-  let reason: string;
-  if (hasPermission(server.permissions, 'websocket.connect') === false) {
-    reason = "the key's user lacks the websocket.connect permission";
-  } else {
-    try {
-      const events = await BackupEvents.open({
-        credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
-        panelUrl: ctx.settings.panelUrl,
-        allowInsecureHttp: ctx.settings.allowInsecureHttp,
-        dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
-        signal: ctx.signal,
-        log: ctx.log,
-        now: ctx.now,
-      });
-      return waiter(ctx, events);
-    } catch (error) {
-      if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError)) throw error;
-      reason = error.message;
-    }
-  }
+  const socket = await openOnSocket(server, () => BackupEvents.open({ ...socketAccess(ctx), log: ctx.log, now: ctx.now }));
+  if ('opened' in socket) return waiter(ctx, socket.opened);
+  const { reason } = socket;
   if (strategy === 'websocket') {
     throw new ActionError(`wait-strategy is websocket, but the server's websocket cannot be used: ${reason}. Nothing was created. Use wait-strategy: auto or poll.`);
   }
