@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3004);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5364);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3004:
+/***/ 5364:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32244,6 +32244,42 @@ function formatElapsed(ms) {
     return `${s}s`;
 }
 
+;// CONCATENATED MODULE: ./src/wait/errors.ts
+
+
+/** The wait ran out while the backup was still running. */
+class WaitTimeoutError extends ActionError {
+    backup;
+    constructor(backup, timeoutMs, lastProblem) {
+        super(`backup ${backup.uuid} ('${backup.name}') is still running after wait-timeout (${formatElapsed(timeoutMs)}). ` +
+            'It goes on on the panel: look it up later with operation: get and this backup-id, or raise wait-timeout. ' +
+            'The panel marks a backup that is still unfinished after 6 hours as failed.' +
+            (lastProblem ? ` The last read of the panel failed: ${lastProblem}` : ''));
+        this.name = 'WaitTimeoutError';
+        this.backup = backup;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/time.ts
+/** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/panel/parse.ts
 /** The panel answered 2xx with a body that is not what the route returns. */
 class UnexpectedResponseError extends Error {
@@ -32453,42 +32489,6 @@ function describeNonJsonBody(res) {
     return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }
 
-;// CONCATENATED MODULE: ./src/wait/errors.ts
-
-
-/** The wait ran out while the backup was still running. */
-class WaitTimeoutError extends ActionError {
-    backup;
-    constructor(backup, timeoutMs, lastProblem) {
-        super(`backup ${backup.uuid} ('${backup.name}') is still running after wait-timeout (${formatElapsed(timeoutMs)}). ` +
-            'It goes on on the panel: look it up later with operation: get and this backup-id, or raise wait-timeout. ' +
-            'The panel marks a backup that is still unfinished after 6 hours as failed.' +
-            (lastProblem ? ` The last read of the panel failed: ${lastProblem}` : ''));
-        this.name = 'WaitTimeoutError';
-        this.backup = backup;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/time.ts
-/** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/wait/passing-error.ts
 
 
@@ -32668,6 +32668,7 @@ class WebsocketUnavailableError extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/frames.ts
+
 /** A frame, or undefined for anything that is not one (invalid JSON is dropped, as Wings does). */
 function parseFrame(text) {
     let body;
@@ -32691,6 +32692,10 @@ function serialiseFrame(event, args = []) {
 function firstArg(frame) {
     const arg = frame.args[0];
     return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg);
+}
+/** A daemon's error text (`jwt error`, `daemon error`) fit for a message: masked and short. */
+function errorText(message) {
+    return secrets.redact(message).slice(0, 200);
 }
 const BACKUP_COMPLETED = 'backup completed';
 /**
@@ -33338,7 +33343,7 @@ class BackupEvents {
             case 'daemon error':
                 // A token that does not parse or verify is answered with this, not `jwt error` (Wings: router/websocket/websocket.go `SendErrorJson`).
                 if (!this.authenticated && this.auth?.conn === conn) {
-                    this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${secrets.redact(firstArg(frame)).slice(0, 200)}`));
+                    this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${errorText(firstArg(frame))}`));
                 }
                 return;
             case 'token expiring':
@@ -33362,7 +33367,7 @@ class BackupEvents {
         }
     }
     onJwtError(conn, message) {
-        const text = secrets.redact(message).slice(0, 200);
+        const text = errorText(message);
         const pending = this.auth?.conn === conn ? this.auth : undefined;
         if (!this.authenticated) {
             if (pending)
@@ -33549,6 +33554,39 @@ class BackupEvents {
     }
 }
 
+;// CONCATENATED MODULE: ./src/wait/websocket/socket-access.ts
+
+
+
+/** What opening the server's socket takes from an operation: fresh credentials, the panel URL, the proxy rules, cancellation. */
+function socketAccess(ctx) {
+    return {
+        credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
+        panelUrl: ctx.settings.panelUrl,
+        allowInsecureHttp: ctx.settings.allowInsecureHttp,
+        dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
+        signal: ctx.signal,
+    };
+}
+/**
+ * Opens something on the server's socket, or says why the socket cannot be had (a clause, with no
+ * full stop): the key's user lacks `websocket.connect`, the panel refused the credentials, or the
+ * daemon refused the connection. Anything else is thrown.
+ */
+async function openOnSocket(server, open) {
+    if (hasPermission(server.permissions, 'websocket.connect') === false)
+        return { reason: "the key's user lacks the websocket.connect permission" };
+    try {
+        return { opened: await open() };
+    }
+    catch (error) {
+        if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError))
+            throw error;
+        // The messages are sentences; the reason goes inside one.
+        return { reason: error.message.replace(/\.$/, '') };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/wait/wait-for-backup.ts
 
 
@@ -33566,29 +33604,10 @@ async function prepareWaiter(ctx, server) {
     const strategy = ctx.settings.waitStrategy;
     if (strategy === 'poll')
         return waiter(ctx, undefined);
-    let reason;
-    if (hasPermission(server.permissions, 'websocket.connect') === false) {
-        reason = "the key's user lacks the websocket.connect permission";
-    }
-    else {
-        try {
-            const events = await BackupEvents.open({
-                credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
-                panelUrl: ctx.settings.panelUrl,
-                allowInsecureHttp: ctx.settings.allowInsecureHttp,
-                dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
-                signal: ctx.signal,
-                log: ctx.log,
-                now: ctx.now,
-            });
-            return waiter(ctx, events);
-        }
-        catch (error) {
-            if (!(error instanceof WebsocketUnavailableError || error instanceof PanelError))
-                throw error;
-            reason = error.message;
-        }
-    }
+    const socket = await openOnSocket(server, () => BackupEvents.open({ ...socketAccess(ctx), log: ctx.log, now: ctx.now }));
+    if ('opened' in socket)
+        return waiter(ctx, socket.opened);
+    const { reason } = socket;
     if (strategy === 'websocket') {
         throw new ActionError(`wait-strategy is websocket, but the server's websocket cannot be used: ${reason}. Nothing was created. Use wait-strategy: auto or poll.`);
     }
@@ -34361,7 +34380,7 @@ function scrub(text, url) {
  */
 async function readRefusal(status, body, url) {
     const text = await readSome(body, MAX_ERROR_BODY);
-    const detail = errorText(text);
+    const detail = daemon_answer_errorText(text);
     const origin = originOf(url);
     const reason = `${origin} answered ${status}${detail ? `: "${scrub(detail, url)}"` : ''}`;
     if (status === 404 && detail === WINGS_MISSING_BACKUP) {
@@ -34393,7 +34412,7 @@ async function readRefusal(status, body, url) {
     return { reason, hint: undefined, permanent: false };
 }
 /** Wings' JSON `error`, or S3's XML `<Code>` (its other elements may echo the signed request). */
-function errorText(text) {
+function daemon_answer_errorText(text) {
     try {
         const parsed = JSON.parse(text);
         if (parsed && typeof parsed === 'object' && typeof parsed.error === 'string') {
@@ -35186,8 +35205,9 @@ async function pruneOperation(ctx) {
 
 ;// CONCATENATED MODULE: ./src/restore/outcome.ts
 
-// The panel logs the end of a restore with these events (BackupStatusController::restore). The
-// failure event has been seen with a dot instead of the colon, so both spellings count.
+// The panel logs a restore's request (BackupController::restore) and its end
+// (BackupStatusController::restore) with these events. The failure event has been seen with a dot
+// instead of the colon, so both spellings count.
 const REQUESTED = 'server:backup.restore';
 const COMPLETE = 'server:backup.restore-complete';
 const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
@@ -35212,16 +35232,6 @@ async function awaitRestoreOutcome(ctx, notBefore) {
     }
 }
 /**
- * Tells a successful restore from a failed one with one read: the panel clears the server's
- * status either way and the daemon's socket event says nothing about success (wings.md §6), so
- * only the activity log knows. Entries older than `notBefore` (panel clock) belong to earlier
- * restores.
- */
-async function readRestoreOutcome(ctx, notBefore) {
-    const entries = await readRestoreEntries(ctx);
-    return entries === undefined ? 'unknown' : outcomeFrom(entries, notBefore);
-}
-/**
  * Whether the activity log shows a restore requested or finished since `notBefore` (the panel
  * logs `server:backup.restore` in the same transaction that starts it); undefined when the key
  * may not read the log.
@@ -35230,10 +35240,7 @@ async function restoreLoggedSince(ctx, notBefore) {
     const entries = await readRestoreEntries(ctx);
     if (entries === undefined)
         return undefined;
-    return entries.some((entry) => {
-        const at = Date.parse(entry.timestamp);
-        return !Number.isNaN(at) && at >= notBefore && (entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
-    });
+    return entriesSince(entries, notBefore).some((entry) => entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
 }
 /** The log's restore entries, newest first; undefined when the key may not read them. */
 async function readRestoreEntries(ctx) {
@@ -35246,17 +35253,26 @@ async function readRestoreEntries(ctx) {
         throw error;
     }
 }
+/**
+ * Tells a successful restore from a failed one: the panel clears the server's status either way
+ * and the daemon's socket event says nothing about success (wings.md §6), so only the activity
+ * log knows.
+ */
 function outcomeFrom(entries, notBefore) {
-    for (const entry of entries) {
-        const at = Date.parse(entry.timestamp);
-        if (Number.isNaN(at) || at < notBefore)
-            continue;
+    for (const entry of entriesSince(entries, notBefore)) {
         if (entry.event === COMPLETE)
             return 'restored';
         if (FAILED.includes(entry.event))
             return 'failed';
     }
     return 'unknown';
+}
+/** Entries at or after `notBefore` (panel clock); older ones belong to earlier restores. */
+function entriesSince(entries, notBefore) {
+    return entries.filter((entry) => {
+        const at = Date.parse(entry.timestamp);
+        return !Number.isNaN(at) && at >= notBefore;
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/restore/confirm-start.ts
@@ -35384,11 +35400,7 @@ class LivePowerWatch {
             settle = (error) => (error ? reject(error) : resolve());
         });
         const opened = await openServerSocket({
-            credentials: () => ctx.client.getWebsocketCredentials(ctx.serverId),
-            panelUrl: ctx.settings.panelUrl,
-            allowInsecureHttp: ctx.settings.allowInsecureHttp,
-            dispatcherFor: (url) => ctx.transport.dispatcherFor(url),
-            signal: ctx.signal,
+            ...socketAccess(ctx),
             openTimeoutMs: timeoutMs,
             closeGraceMs: CLOSE_GRACE_MS,
             onText: (text) => watch.onText(text, settle),
@@ -35477,11 +35489,11 @@ class LivePowerWatch {
         }
         if (frame.event === 'daemon error' && this.state === undefined) {
             // A token that does not parse or verify (Wings: router/websocket/websocket.go `SendErrorJson`).
-            settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${secrets.redact(firstArg(frame)).slice(0, 200)}).`));
+            settle?.(new WebsocketUnavailableError('rejected', `the daemon refused the websocket token (${errorText(firstArg(frame))}).`));
             return;
         }
         if (frame.event === 'jwt error' || frame.event === 'token expired') {
-            const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${secrets.redact(firstArg(frame)).slice(0, 200)})` : ''}`;
+            const why = `the daemon sent ${frame.event}${frame.event === 'jwt error' ? ` (${errorText(firstArg(frame))})` : ''}`;
             settle?.(new WebsocketUnavailableError('rejected', `${why} instead of the server's state.`));
             this.lose(why);
             return;
@@ -35507,8 +35519,6 @@ class LivePowerWatch {
 }
 
 ;// CONCATENATED MODULE: ./src/restore/power.ts
-
-
 
 
 
@@ -35547,22 +35557,14 @@ async function sendSignalOnce(ctx, signal) {
  * may connect (and wait-strategy is not `poll`); otherwise the panel's cached `/resources`.
  */
 async function openPowerWatch(ctx, server) {
-    let reason;
-    if (ctx.settings.waitStrategy === 'poll') {
-        reason = 'wait-strategy is poll';
-    }
-    else if (hasPermission(server.permissions, 'websocket.connect') === false) {
-        reason = "the key's user lacks the websocket.connect permission";
-    }
-    else {
-        try {
-            return await LivePowerWatch.open(ctx);
-        }
-        catch (error) {
-            if (ctx.signal.aborted || !(error instanceof WebsocketUnavailableError || error instanceof PanelError))
-                throw error;
-            reason = error.message.replace(/\.$/, '');
-        }
+    let reason = 'wait-strategy is poll';
+    if (ctx.settings.waitStrategy !== 'poll') {
+        const socket = await openOnSocket(server, () => LivePowerWatch.open(ctx));
+        if ('opened' in socket)
+            return socket.opened;
+        if (ctx.signal.aborted)
+            throw ctx.signal.reason;
+        reason = socket.reason;
     }
     ctx.log.info(`Reading the server's power state from the panel, which may show it up to 20 s late, not from the daemon's websocket: ${reason}.`);
     return new PanelPowerWatch(ctx);

@@ -5,8 +5,9 @@ import type { ActivityEntry } from '../panel/types.js';
 /** `restored`, `failed`, or `unknown` when the activity log cannot tell. */
 export type RestoreOutcome = 'restored' | 'failed' | 'unknown';
 
-// The panel logs the end of a restore with these events (BackupStatusController::restore). The
-// failure event has been seen with a dot instead of the colon, so both spellings count.
+// The panel logs a restore's request (BackupController::restore) and its end
+// (BackupStatusController::restore) with these events. The failure event has been seen with a dot
+// instead of the colon, so both spellings count.
 const REQUESTED = 'server:backup.restore';
 const COMPLETE = 'server:backup.restore-complete';
 const FAILED = ['server:backup.restore-failed', 'server.backup.restore-failed'];
@@ -32,17 +33,6 @@ export async function awaitRestoreOutcome(ctx: OperationContext, notBefore: numb
 }
 
 /**
- * Tells a successful restore from a failed one with one read: the panel clears the server's
- * status either way and the daemon's socket event says nothing about success (wings.md §6), so
- * only the activity log knows. Entries older than `notBefore` (panel clock) belong to earlier
- * restores.
- */
-export async function readRestoreOutcome(ctx: OperationContext, notBefore: number): Promise<RestoreOutcome> {
-  const entries = await readRestoreEntries(ctx);
-  return entries === undefined ? 'unknown' : outcomeFrom(entries, notBefore);
-}
-
-/**
  * Whether the activity log shows a restore requested or finished since `notBefore` (the panel
  * logs `server:backup.restore` in the same transaction that starts it); undefined when the key
  * may not read the log.
@@ -50,10 +40,7 @@ export async function readRestoreOutcome(ctx: OperationContext, notBefore: numbe
 export async function restoreLoggedSince(ctx: OperationContext, notBefore: number): Promise<boolean | undefined> {
   const entries = await readRestoreEntries(ctx);
   if (entries === undefined) return undefined;
-  return entries.some((entry) => {
-    const at = Date.parse(entry.timestamp);
-    return !Number.isNaN(at) && at >= notBefore && (entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
-  });
+  return entriesSince(entries, notBefore).some((entry) => entry.event === REQUESTED || entry.event === COMPLETE || FAILED.includes(entry.event));
 }
 
 /** The log's restore entries, newest first; undefined when the key may not read them. */
@@ -66,12 +53,23 @@ async function readRestoreEntries(ctx: OperationContext): Promise<ActivityEntry[
   }
 }
 
+/**
+ * Tells a successful restore from a failed one: the panel clears the server's status either way
+ * and the daemon's socket event says nothing about success (wings.md §6), so only the activity
+ * log knows.
+ */
 function outcomeFrom(entries: ActivityEntry[], notBefore: number): RestoreOutcome {
-  for (const entry of entries) {
-    const at = Date.parse(entry.timestamp);
-    if (Number.isNaN(at) || at < notBefore) continue;
+  for (const entry of entriesSince(entries, notBefore)) {
     if (entry.event === COMPLETE) return 'restored';
     if (FAILED.includes(entry.event)) return 'failed';
   }
   return 'unknown';
+}
+
+/** Entries at or after `notBefore` (panel clock); older ones belong to earlier restores. */
+function entriesSince(entries: ActivityEntry[], notBefore: number): ActivityEntry[] {
+  return entries.filter((entry) => {
+    const at = Date.parse(entry.timestamp);
+    return !Number.isNaN(at) && at >= notBefore;
+  });
 }
