@@ -9,6 +9,7 @@ import { OutputCollector } from '../../src/report/outputs.js';
 import { newRunReport } from '../../src/report/run-report.js';
 import { sleep } from '../../src/time.js';
 import { recordingLog } from '../support/recording-log.ts';
+import { tick } from '../support/wait-until.ts';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -16,7 +17,6 @@ afterEach(async () => {
   close = undefined;
 });
 
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // If the runner kills the step before the fleet unwinds, what was flushed is all a later step gets:
 // the backups started so far must be in `results` the moment they exist, not only once a server's run ends.

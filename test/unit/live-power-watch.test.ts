@@ -5,20 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { LivePowerWatch } from '../../src/restore/live-power-watch.js';
 import { WebsocketUnavailableError } from '../../src/wait/websocket/errors.js';
 import type { OperationContext } from '../../src/operations/context.js';
+import { tick, until } from '../support/wait-until.ts';
 
 const PANEL = 'https://panel.example.com';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const TOKEN = `${b64url({ alg: 'HS256' })}.${b64url({ iss: PANEL, permissions: ['*'], exp: Math.floor(Date.now() / 1000) + 600 })}.sig`;
 const frame = (event: string, args?: string[]) => JSON.stringify(args ? { event, args } : { event });
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** A scripted daemon socket: what it answers to `auth` is up to each test. */
 let wss: WebSocketServer;

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { BackupEvents, WebsocketUnavailableError } from '../../src/wait/websocket/backup-events.js';
 import type { BackupEventsOptions, BackupEventsTiming } from '../../src/wait/websocket/backup-events.js';
 import { PanelError } from '../../src/panel/errors.js';
+import { until } from '../support/wait-until.ts';
 
 const SERVER_UUID = '8d9c0b4e-1f2a-4b3c-9d8e-7f6a5b4c3d2e';
 const BACKUP = '3f1c2a9e-5b7d-4c1e-9a2b-0123456789ab';
@@ -27,15 +28,6 @@ function token(n: number, claims: Record<string, unknown> = { iss: PANEL, permis
 const completedPayload = (uuid: string, ok = true) =>
   JSON.stringify({ checksum: ok ? 'ab'.repeat(20) : '', checksum_type: 'sha1', file_size: ok ? 4096 : 0, is_successful: ok, uuid });
 const frame = (event: string, args?: string[]) => JSON.stringify(args ? { event, args } : { event });
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 interface Conn {
   socket: ServerSocket;
