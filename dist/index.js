@@ -32196,16 +32196,22 @@ const matchEveryName = () => true;
 /**
  * The names that rotation and retention may delete. An empty `retention-match` means only the
  * names this action gives by default in this repository (`<owner/repo>@*`), so backups made by
- * hand or by other repositories are never touched.
+ * hand or by other repositories are never touched; a `retention-match` of only `!` lines takes
+ * its exclusions from that default.
  */
 function deletionMatcher(settings, workflow) {
-    if (settings.retentionMatch.length > 0) {
-        return { matches: compileNameMatcher(settings.retentionMatch), description: `retention-match (${settings.retentionMatch.join(', ')})` };
-    }
+    const lines = settings.retentionMatch;
+    const listed = `retention-match (${lines.join(', ')})`;
+    if (lines.some((line) => !line.startsWith('!')))
+        return { matches: compileNameMatcher(lines), description: listed };
+    // Empty, or only `!` lines: those narrow the default; they never widen deletion to every backup.
     const pattern = defaultRetentionPattern(workflow);
-    if (!pattern)
+    if (!pattern) {
         return { matches: () => false, description: 'the default <owner/repo>@* (no repository known outside GitHub Actions, so nothing)' };
-    return { matches: compileNameMatcher([pattern]), description: `the default ${pattern}` };
+    }
+    if (lines.length === 0)
+        return { matches: compileNameMatcher([pattern]), description: `the default ${pattern}` };
+    return { matches: compileNameMatcher([pattern, ...lines]), description: `the default ${pattern} without the exclusions of ${listed}` };
 }
 /** The names that `latest` and `skip-if-newer-than` may choose: every backup unless `retention-match` is set. */
 function choosingMatcher(settings) {
@@ -32215,6 +32221,20 @@ function choosingMatcher(settings) {
 function hasRetentionRule(settings) {
     const r = settings.retention;
     return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+}
+/**
+ * Outside GitHub Actions (no repository) an empty `retention-match`, or one of only `!` lines,
+ * matches nothing for deleting. For `prune`, whose whole job is deleting, that is an input error;
+ * for retention or rotate on `create`, a warning.
+ */
+function checkDeletionScope(settings, workflow) {
+    const deletes = settings.operation === 'prune' || (settings.operation === 'create' && (settings.rotate || hasRetentionRule(settings)));
+    if (!deletes || workflow.repository || settings.retentionMatch.some((line) => !line.startsWith('!')))
+        return {};
+    const why = 'retention-match is empty (or only excludes), and its default <owner/repo>@* needs GITHUB_REPOSITORY, which is not set outside GitHub Actions, so nothing could be deleted';
+    if (settings.operation === 'prune')
+        return { error: `${why}. Set retention-match to the names prune may delete, e.g. 'nightly-*'.` };
+    return { warning: `${why}: retention and rotate delete nothing in this run. Set retention-match to change that.` };
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
@@ -33779,26 +33799,13 @@ function planRetention(input) {
         if (backup === pretend)
             continue;
         const state = backupState(backup);
-        const protectedBy = [];
-        // A locked backup is never deleted, failed ones included (a pruned failed backup keeps its lock, panel-api.md §4.2).
-        if (backup.isLocked)
-            protectedBy.push('locked');
-        // Running: `completed_at` is null (panel-api.md §4.2).
-        if (state === 'pending')
-            protectedBy.push('running');
-        if (protectedUuids.has(backup.uuid))
-            protectedBy.push('this-run');
+        const protectedBy = standingFloors(backup, matches, protectedUuids);
         if (backup === newestSuccessful)
             protectedBy.push('newest-successful');
-        // Non-matching backups are never touched.
-        if (!matches(backup.name))
-            protectedBy.push('not-matching');
         if (state === 'successful' && !hasKeepRule)
             protectedBy.push('no-rule');
         if (state === 'failed' && !rules.pruneFailed)
             protectedBy.push('failed-without-prune-failed');
-        if (state === 'successful' && parsedCreatedAt(backup) === undefined)
-            protectedBy.push('unknown-created-at');
         const kept = keptBy.get(backup) ?? [];
         decisions.push({ backup, delete: protectedBy.length === 0 && kept.length === 0, keptBy: kept, protectedBy });
     }
@@ -33817,26 +33824,51 @@ function planRetention(input) {
     return plan;
 }
 /**
- * `rotate`: the one backup to delete to make room: the oldest successful, unlocked, matching, not
- * protected backup. Stricter than the panel's schedules (panel-api.md §6), which may pick a running
- * one. No newest-successful floor here: with a limit of 1 the only backup goes (the caller warns).
- * When none may be deleted, `reason` says why, checked in this order: no backup matches; none of
- * the matching ones is successful (running or failed); every successful matching one is locked;
- * every unlocked one is protected.
+ * What protects a backup from any deletion, whatever the rules: retention and rotation share these.
+ */
+function standingFloors(backup, matches, protectedUuids) {
+    const state = backupState(backup);
+    const floors = [];
+    // A locked backup is never deleted, failed ones included (a pruned failed backup keeps its lock, panel-api.md §4.2).
+    if (backup.isLocked)
+        floors.push('locked');
+    // Running: `completed_at` is null (panel-api.md §4.2).
+    if (state === 'pending')
+        floors.push('running');
+    if (protectedUuids.has(backup.uuid))
+        floors.push('this-run');
+    // Non-matching backups are never touched.
+    if (!matches(backup.name))
+        floors.push('not-matching');
+    if (state === 'successful' && parsedCreatedAt(backup) === undefined)
+        floors.push('unknown-created-at');
+    return floors;
+}
+/**
+ * `rotate`: the one backup to delete to make room: the oldest successful backup that the standing
+ * floors allow (unlocked, matching, dated, not protected). Stricter than the panel's schedules
+ * (panel-api.md §6), which may pick a running one. The newest successful matching backup is kept
+ * as retention keeps it, except at a limit of 1, where no room can be made otherwise (the caller
+ * warns). When none may be deleted, `reason` says why: no backup matches; none of the matching
+ * ones is successful (running or failed); only the newest may be deleted; every successful
+ * matching one is locked; or each is locked, protected or undated.
  */
 function planRotation(input) {
-    const oldestFirst = sortNewestFirst(input.backups).reverse();
-    const matching = oldestFirst.filter((backup) => input.matches(backup.name));
+    const newestFirst = sortNewestFirst(input.backups);
+    const matching = newestFirst.filter((backup) => input.matches(backup.name));
     if (matching.length === 0)
         return { victim: undefined, reason: 'none-matching' };
     const successful = matching.filter((backup) => backupState(backup) === 'successful');
     if (successful.length === 0)
         return { victim: undefined, reason: 'none-successful' };
-    const unlocked = successful.filter((backup) => !backup.isLocked);
-    if (unlocked.length === 0)
-        return { victim: undefined, reason: 'all-locked' };
-    const victim = unlocked.find((backup) => !input.protectedUuids.has(backup.uuid));
-    return victim ? { victim } : { victim: undefined, reason: 'all-protected' };
+    const free = successful.filter((backup) => standingFloors(backup, input.matches, input.protectedUuids).length === 0);
+    const newest = input.backupLimit === 1 ? undefined : successful[0];
+    const victim = free.filter((backup) => backup !== newest).at(-1);
+    if (victim)
+        return { victim };
+    if (free.length > 0)
+        return { victim: undefined, reason: 'only-newest' };
+    return { victim: undefined, reason: successful.every((backup) => backup.isLocked) ? 'all-locked' : 'all-protected' };
 }
 
 ;// CONCATENATED MODULE: ./src/operations/apply-retention.ts
@@ -33855,7 +33887,8 @@ function planRotation(input) {
  */
 async function applyRetention(ctx, options) {
     const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
-    const { backups } = await ctx.client.listBackups(ctx.serverId);
+    const listed = (await ctx.client.listBackups(ctx.serverId)).backups;
+    const backups = options.alreadyDeleted ? listed.filter((backup) => !options.alreadyDeleted?.has(backup.uuid)) : listed;
     const plan = planRetention({
         backups,
         rules: ctx.settings.retention,
@@ -34001,43 +34034,131 @@ function isUnclearFailure(error) {
 
 
 
+
 /** The panel's "limit reached" refusal of a create (panel-api.md §5.3). */
 function isBackupLimitReached(error) {
     return error.status === 400 && error.code === 'TooManyBackupsException';
 }
+/** How often one rotation re-plans when the backup it chose was locked in the meantime. */
+const MAX_REPLANS = 3;
 /**
- * `rotate`: the panel refused the create because the server is at its backup limit. Deletes the
- * oldest successful, unlocked backup matching retention-match (never a running, failed, locked
- * or unmatched one — stricter than the panel's own schedules, panel-api.md §6), so the create can
- * be sent again. Throws, saying why, when nothing may be deleted.
+ * `rotate` for one create: each time the panel refuses because the server is at its backup limit,
+ * deletes the oldest successful, unlocked backup matching retention-match (never a running,
+ * failed, locked, unmatched or undated one, and not the newest unless the limit is 1: stricter
+ * than the panel's own schedules, panel-api.md §6), so the create can be sent again.
+ *
+ * Bounded: it deletes at most as many backups as the server holds above its limit, plus one, and
+ * stops when a deletion did not lower the count (another run or a schedule is adding backups), so
+ * a panel that keeps refusing cannot make it empty the server. Throws, saying why, when nothing
+ * may be deleted.
  */
-async function rotateOneBackup(ctx, server, refusal) {
-    if (server.backupLimit === 0 || /limit of 0 backups/.test(refusal.detail)) {
-        throw new ActionError("backups are disabled on this server (its backup limit is 0); rotation cannot make room. Ask the panel's administrator to raise the limit.", { cause: refusal });
+function rotationFor(ctx, server) {
+    const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
+    const deleted = [];
+    let budget;
+    let countBefore;
+    return async (refusal) => {
+        if (server.backupLimit === 0 || /limit of 0 backups/.test(refusal.detail)) {
+            throw new ActionError("backups are disabled on this server (its backup limit is 0); rotation cannot make room. Ask the panel's administrator to raise the limit.", { cause: refusal });
+        }
+        for (let replan = 0;; replan++) {
+            const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
+            const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+            if (deleted.length > 0 && countBefore !== undefined && count >= countBefore) {
+                throw stillRefused(refusal, deleted, `the server now holds ${count} backup(s), no fewer than before: another run or a schedule may be creating backups on it`);
+            }
+            budget ??= server.backupLimit === null ? 1 : Math.max(1, count - server.backupLimit + 1);
+            if (deleted.length >= budget) {
+                throw stillRefused(refusal, deleted, `that is as many as the server held above its limit of ${server.backupLimit ?? 'unknown'}`);
+            }
+            const { victim, reason } = planRotation({ backups, matches, protectedUuids: new Set(), backupLimit: server.backupLimit });
+            if (!victim)
+                throw nothingToRotate(refusal.detail, description, reason);
+            announce(ctx, victim, backups, { matches, description }, 'deletes');
+            try {
+                await ctx.client.deleteBackup(ctx.serverId, victim.uuid);
+            }
+            catch (error) {
+                // Between the list and the delete someone may have locked it (400) or deleted it (404).
+                if (error instanceof PanelError && error.status === 404) {
+                    ctx.log.info(`Backup ${victim.uuid} was already gone; sending the create again.`);
+                    countBefore = count;
+                    return;
+                }
+                if (error instanceof PanelError && error.code === 'BackupLockedException' && replan < MAX_REPLANS) {
+                    ctx.log.info(`Backup ${victim.uuid} was locked in the meantime; choosing again.`);
+                    continue;
+                }
+                throw error;
+            }
+            countBefore = count;
+            deleted.push(victim.uuid);
+            record(ctx, victim);
+            return;
+        }
+    };
+}
+/**
+ * Dry run of a create with `rotate`: when the server is at its limit, says which backups rotation
+ * would delete (and records them as deleted, as the real run would), or why it would fail.
+ * Returns the UUIDs it would delete, for retention to plan without them.
+ */
+async function previewRotation(ctx, server) {
+    const chosen = new Set();
+    const limit = server.backupLimit;
+    if (limit === null)
+        return chosen;
+    const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
+    const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+    if (count < limit)
+        return chosen;
+    if (limit === 0) {
+        ctx.log.warning('A real run would fail: backups are disabled on this server (its backup limit is 0).');
+        return chosen;
     }
     const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
-    const { backups } = await ctx.client.listBackups(ctx.serverId);
-    const { victim, reason } = planRotation({ backups, matches, protectedUuids: new Set() });
-    if (!victim) {
-        const why = {
-            'none-matching': `no backup matches ${description}; backups made by hand or by other repositories are never rotated. Set retention-match to choose which may go`,
-            'none-successful': `no successful backup matches ${description} (the matching ones are running or failed)`,
-            'all-locked': `every successful backup matching ${description} is locked`,
-            'all-protected': `every backup matching ${description} is protected`,
-        }[reason ?? 'none-matching'];
-        throw new ActionError(`the server is at its backup limit (${refusal.detail}) and rotate found nothing it may delete: ${why}.`, { cause: refusal });
+    ctx.log.info(`The server holds ${count} of ${limit} backups, so the panel would refuse the create and rotate would make room first.`);
+    let remaining = backups;
+    for (let i = 0; i < count - limit + 1; i++) {
+        const { victim, reason } = planRotation({ backups: remaining, matches, protectedUuids: new Set(), backupLimit: limit });
+        if (!victim) {
+            ctx.log.warning(`A real run would fail: ${nothingToRotate(`the server has reached its limit of ${limit} backups`, description, reason).message}`);
+            break;
+        }
+        announce(ctx, victim, remaining, { matches, description }, 'would delete');
+        chosen.add(victim.uuid);
+        record(ctx, victim);
+        remaining = remaining.filter((backup) => backup !== victim);
     }
+    return chosen;
+}
+function announce(ctx, victim, backups, match, verb) {
     const what = `backup ${victim.uuid} ('${victim.name}', ${formatElapsed(ctx.now() - createdAtMs(victim))} old, ${formatBytes(victim.bytes)})`;
-    ctx.log.info(`The server is at its backup limit; rotate deletes the oldest matching backup, ${what}.`);
-    const othersLeft = backups.filter((backup) => backup.uuid !== victim.uuid && matches(backup.name) && backupState(backup) === 'successful');
+    ctx.log.info(`The server is at its backup limit; rotate ${verb} the oldest matching backup, ${what}.`);
+    const othersLeft = backups.filter((backup) => backup.uuid !== victim.uuid && match.matches(backup.name) && backupState(backup) === 'successful');
     if (othersLeft.length === 0) {
-        // Rotation has no newest-backup floor (it could never make room at a limit of 1): say what that means.
-        ctx.log.warning(`Rotate is deleting backup ${victim.uuid}, the last successful backup matching ${description}: until the new backup succeeds there is none. ` +
+        // At a limit of 1 rotation has no newest-backup floor (it could never make room): say what that means.
+        ctx.log.warning(`Rotate ${verb} backup ${victim.uuid}, the last successful backup matching ${match.description}: until the new backup succeeds there is none. ` +
             'Retention after a successful create (keep) makes room without this gap; a higher backup limit avoids it.');
     }
-    await ctx.client.deleteBackup(ctx.serverId, victim.uuid);
+}
+function record(ctx, victim) {
     ctx.outputs.addDeleted(victim.uuid);
     ctx.report.deleted.push({ uuid: victim.uuid, name: victim.name, createdAt: victim.createdAt, bytes: victim.bytes });
+}
+function nothingToRotate(refusalDetail, description, reason) {
+    const why = {
+        'none-matching': `no backup matches ${description}; backups made by hand or by other repositories are never rotated. Set retention-match to choose which may go`,
+        'none-successful': `no successful backup matches ${description} (the matching ones are running or failed)`,
+        'all-locked': `every successful backup matching ${description} is locked`,
+        'only-newest': `the only unlocked successful backup matching ${description} is the newest, which rotate keeps unless the limit is 1. Raise the backup limit, or delete or unlock another backup`,
+        'all-protected': `every successful backup matching ${description} is locked, the newest, or has an unreadable created_at`,
+    }[reason ?? 'none-matching'];
+    return new ActionError(`the server is at its backup limit (${refusalDetail}) and rotate found nothing it may delete: ${why}.`);
+}
+function stillRefused(refusal, deleted, why) {
+    return new ActionError(`the panel still refuses the create (${refusal.detail}) after rotate deleted ${deleted.length} backup(s) (${deleted.join(', ')}); ${why}. ` +
+        'Nothing more is deleted. Check the server\'s backups in the panel, then run again.', { cause: refusal });
 }
 /** With a limit of 1, the only backup goes before the new one exists. */
 function warnAboutLimitOfOne(ctx, server) {
@@ -34939,7 +35060,7 @@ async function createOperation(ctx) {
 async function createAndWait(ctx, server, request, described, { clock, deadline, waiter }) {
     const { settings, log } = ctx;
     log.info(`Creating ${described}.`);
-    const makeRoom = settings.rotate ? (refusal) => rotateOneBackup(ctx, server, refusal) : undefined;
+    const makeRoom = settings.rotate ? rotationFor(ctx, server) : undefined;
     const { backup } = await createWithoutDuplicates(ctx, request, clock, deadline, makeRoom);
     report(ctx, backup);
     log.info(`Backup ${backup.uuid} ('${backup.name}') started.`);
@@ -34983,14 +35104,9 @@ async function dryRun(ctx, server, described, name) {
     const note = `Dry run: would create ${described}${settings.wait ? ' and wait for it' : ''}. Nothing was changed.`;
     log.info(note);
     ctx.report.notes.push(note);
-    if (settings.rotate && server.backupLimit !== null) {
-        const { backupCount } = await ctx.client.listBackups(ctx.serverId);
-        if (backupCount !== undefined && backupCount >= server.backupLimit) {
-            log.info(`The server holds ${backupCount} of ${server.backupLimit} backups, so the panel would refuse the create and rotate would delete the oldest matching backup first.`);
-        }
-    }
+    const rotated = settings.rotate ? await previewRotation(ctx, server) : new Set();
     if (hasRetentionRule(settings)) {
-        await applyRetention(ctx, { server, protectedUuids: new Set(), pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
+        await applyRetention(ctx, { server, protectedUuids: new Set(), alreadyDeleted: rotated, pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
     }
 }
 
@@ -36623,6 +36739,7 @@ function readWorkflowContext(env = process.env) {
 
 
 
+
 const log = {
     info: (message) => info(secrets.redact(message)),
     warning: (message) => warning(secrets.redact(message)),
@@ -36670,11 +36787,17 @@ async function run() {
             budget: new RateBudget(now),
             log: log.info,
         });
+        const workflow = readWorkflowContext();
+        const scope = checkDeletionScope(settings, workflow);
+        if (scope.error)
+            throw new ActionError(scope.error);
+        if (scope.warning)
+            log.warning(scope.warning);
         const base = {
             settings,
             client,
             transport,
-            workflow: readWorkflowContext(),
+            workflow,
             signal: cancellation.signal,
             now,
             sleep: (ms) => sleep(ms, cancellation.signal),

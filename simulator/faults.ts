@@ -14,13 +14,14 @@ export const REQUEST_FAULTS: readonly FaultKind[] = [
 interface Entry {
   fault: Fault;
   left: number;
+  skip: number;
 }
 
 export class FaultQueue {
   private entries: Entry[] = [];
 
   add(fault: Fault): void {
-    this.entries.push({ fault, left: fault.times ?? 1 });
+    this.entries.push({ fault, left: fault.times ?? 1, skip: fault.skip ?? 0 });
   }
 
   clear(): void {
@@ -35,6 +36,10 @@ export class FaultQueue {
     });
     const entry = this.entries[index];
     if (!entry) return undefined;
+    if (entry.skip > 0) {
+      entry.skip -= 1;
+      return undefined;
+    }
     entry.left -= 1;
     if (entry.left <= 0) this.entries.splice(index, 1);
     return entry.fault;

@@ -121,7 +121,12 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Fault = { route: RouteName | RouteName[]; times?: number } & (
+export type Fault = {
+  route: RouteName | RouteName[];
+  times?: number;
+  /** Matching requests to let through untouched before the fault applies (e.g. 1: the second page). */
+  skip?: number;
+} & (
   /** A string body is sent as is (text/plain unless `headers` says otherwise); anything else as JSON. */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'html'; status: number }

@@ -19,6 +19,7 @@ import { secrets } from './secrets.js';
 import { sleep } from './time.js';
 import { VERSION } from './version.js';
 import { readWorkflowContext } from './workflow-context.js';
+import { checkDeletionScope } from './retention/deletion-matcher.js';
 
 const log: Log = {
   info: (message) => core.info(secrets.redact(message)),
@@ -71,11 +72,15 @@ export async function run(): Promise<void> {
       budget: new RateBudget(now),
       log: log.info,
     });
+    const workflow = readWorkflowContext();
+    const scope = checkDeletionScope(settings, workflow);
+    if (scope.error) throw new ActionError(scope.error);
+    if (scope.warning) log.warning(scope.warning);
     const base = {
       settings,
       client,
       transport,
-      workflow: readWorkflowContext(),
+      workflow,
       signal: cancellation.signal,
       now,
       sleep: (ms: number) => sleep(ms, cancellation.signal),

@@ -12,6 +12,8 @@ export interface RetentionOptions {
   server: ServerInfo;
   /** Never deleted: the backup this run created. */
   protectedUuids: ReadonlySet<string>;
+  /** Dry run of create: the backups rotation would have deleted first. */
+  alreadyDeleted?: ReadonlySet<string>;
   /** Dry run of create: the backup that would have been made counts among the newest. */
   pretend?: { name: string; createdAt: string };
 }
@@ -24,7 +26,8 @@ export interface RetentionOptions {
  */
 export async function applyRetention(ctx: OperationContext, options: RetentionOptions): Promise<void> {
   const { matches, description } = deletionMatcher(ctx.settings, ctx.workflow);
-  const { backups } = await ctx.client.listBackups(ctx.serverId);
+  const listed = (await ctx.client.listBackups(ctx.serverId)).backups;
+  const backups = options.alreadyDeleted ? listed.filter((backup) => !options.alreadyDeleted?.has(backup.uuid)) : listed;
   const plan = planRetention({
     backups,
     rules: ctx.settings.retention,

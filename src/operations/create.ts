@@ -9,10 +9,9 @@ import { applyRetention } from './apply-retention.js';
 import type { OperationContext } from './context.js';
 import { createWithoutDuplicates } from './create-request.js';
 import type { CreateRequest, PanelClock } from './create-request.js';
-import type { PanelError } from '../panel/errors.js';
 import { offerDownloadUrl } from './download-url.js';
 import { fetchArchive } from './fetch-archive.js';
-import { rotateOneBackup, warnAboutLimitOfOne } from './rotation.js';
+import { previewRotation, rotationFor, warnAboutLimitOfOne } from './rotation.js';
 import { readServer, requirePermission } from './server.js';
 import { findRecentBackup } from './skip-recent.js';
 
@@ -76,7 +75,7 @@ async function createAndWait(
 ): Promise<void> {
   const { settings, log } = ctx;
   log.info(`Creating ${described}.`);
-  const makeRoom = settings.rotate ? (refusal: PanelError) => rotateOneBackup(ctx, server, refusal) : undefined;
+  const makeRoom = settings.rotate ? rotationFor(ctx, server) : undefined;
   const { backup } = await createWithoutDuplicates(ctx, request, clock, deadline, makeRoom);
   report(ctx, backup);
   log.info(`Backup ${backup.uuid} ('${backup.name}') started.`);
@@ -118,13 +117,8 @@ async function dryRun(ctx: OperationContext, server: ServerInfo, described: stri
   const note = `Dry run: would create ${described}${settings.wait ? ' and wait for it' : ''}. Nothing was changed.`;
   log.info(note);
   ctx.report.notes.push(note);
-  if (settings.rotate && server.backupLimit !== null) {
-    const { backupCount } = await ctx.client.listBackups(ctx.serverId);
-    if (backupCount !== undefined && backupCount >= server.backupLimit) {
-      log.info(`The server holds ${backupCount} of ${server.backupLimit} backups, so the panel would refuse the create and rotate would delete the oldest matching backup first.`);
-    }
-  }
+  const rotated = settings.rotate ? await previewRotation(ctx, server) : new Set<string>();
   if (hasRetentionRule(settings)) {
-    await applyRetention(ctx, { server, protectedUuids: new Set(), pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
+    await applyRetention(ctx, { server, protectedUuids: new Set(), alreadyDeleted: rotated, pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
   }
 }

@@ -147,18 +147,10 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   for (const backup of sorted) {
     if (backup === pretend) continue;
     const state = backupState(backup);
-    const protectedBy: ProtectReason[] = [];
-    // A locked backup is never deleted, failed ones included (a pruned failed backup keeps its lock, panel-api.md §4.2).
-    if (backup.isLocked) protectedBy.push('locked');
-    // Running: `completed_at` is null (panel-api.md §4.2).
-    if (state === 'pending') protectedBy.push('running');
-    if (protectedUuids.has(backup.uuid)) protectedBy.push('this-run');
+    const protectedBy = standingFloors(backup, matches, protectedUuids);
     if (backup === newestSuccessful) protectedBy.push('newest-successful');
-    // Non-matching backups are never touched.
-    if (!matches(backup.name)) protectedBy.push('not-matching');
     if (state === 'successful' && !hasKeepRule) protectedBy.push('no-rule');
     if (state === 'failed' && !rules.pruneFailed) protectedBy.push('failed-without-prune-failed');
-    if (state === 'successful' && parsedCreatedAt(backup) === undefined) protectedBy.push('unknown-created-at');
     const kept = keptBy.get(backup) ?? [];
     decisions.push({ backup, delete: protectedBy.length === 0 && kept.length === 0, keptBy: kept, protectedBy });
   }
@@ -177,28 +169,52 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   return plan;
 }
 
-export type RotationBlock = 'all-locked' | 'all-protected' | 'none-matching' | 'none-successful';
-
 /**
- * `rotate`: the one backup to delete to make room: the oldest successful, unlocked, matching, not
- * protected backup. Stricter than the panel's schedules (panel-api.md §6), which may pick a running
- * one. No newest-successful floor here: with a limit of 1 the only backup goes (the caller warns).
- * When none may be deleted, `reason` says why, checked in this order: no backup matches; none of
- * the matching ones is successful (running or failed); every successful matching one is locked;
- * every unlocked one is protected.
+ * What protects a backup from any deletion, whatever the rules: retention and rotation share these.
  */
-export function planRotation(input: {
+function standingFloors(backup: Backup, matches: NameMatcher, protectedUuids: ReadonlySet<string>): ProtectReason[] {
+  const state = backupState(backup);
+  const floors: ProtectReason[] = [];
+  // A locked backup is never deleted, failed ones included (a pruned failed backup keeps its lock, panel-api.md §4.2).
+  if (backup.isLocked) floors.push('locked');
+  // Running: `completed_at` is null (panel-api.md §4.2).
+  if (state === 'pending') floors.push('running');
+  if (protectedUuids.has(backup.uuid)) floors.push('this-run');
+  // Non-matching backups are never touched.
+  if (!matches(backup.name)) floors.push('not-matching');
+  if (state === 'successful' && parsedCreatedAt(backup) === undefined) floors.push('unknown-created-at');
+  return floors;
+}
+
+export type RotationBlock = 'none-matching' | 'none-successful' | 'all-locked' | 'only-newest' | 'all-protected';
+
+export interface RotationInput {
   backups: Backup[];
   matches: NameMatcher;
   protectedUuids: ReadonlySet<string>;
-}): { victim: Backup | undefined; reason?: RotationBlock } {
-  const oldestFirst = sortNewestFirst(input.backups).reverse();
-  const matching = oldestFirst.filter((backup) => input.matches(backup.name));
+  /** The server's backup limit (`feature_limits.backups`), when known. */
+  backupLimit: number | null;
+}
+
+/**
+ * `rotate`: the one backup to delete to make room: the oldest successful backup that the standing
+ * floors allow (unlocked, matching, dated, not protected). Stricter than the panel's schedules
+ * (panel-api.md §6), which may pick a running one. The newest successful matching backup is kept
+ * as retention keeps it, except at a limit of 1, where no room can be made otherwise (the caller
+ * warns). When none may be deleted, `reason` says why: no backup matches; none of the matching
+ * ones is successful (running or failed); only the newest may be deleted; every successful
+ * matching one is locked; or each is locked, protected or undated.
+ */
+export function planRotation(input: RotationInput): { victim: Backup | undefined; reason?: RotationBlock } {
+  const newestFirst = sortNewestFirst(input.backups);
+  const matching = newestFirst.filter((backup) => input.matches(backup.name));
   if (matching.length === 0) return { victim: undefined, reason: 'none-matching' };
   const successful = matching.filter((backup) => backupState(backup) === 'successful');
   if (successful.length === 0) return { victim: undefined, reason: 'none-successful' };
-  const unlocked = successful.filter((backup) => !backup.isLocked);
-  if (unlocked.length === 0) return { victim: undefined, reason: 'all-locked' };
-  const victim = unlocked.find((backup) => !input.protectedUuids.has(backup.uuid));
-  return victim ? { victim } : { victim: undefined, reason: 'all-protected' };
+  const free = successful.filter((backup) => standingFloors(backup, input.matches, input.protectedUuids).length === 0);
+  const newest = input.backupLimit === 1 ? undefined : successful[0];
+  const victim = free.filter((backup) => backup !== newest).at(-1);
+  if (victim) return { victim };
+  if (free.length > 0) return { victim: undefined, reason: 'only-newest' };
+  return { victim: undefined, reason: successful.every((backup) => backup.isLocked) ? 'all-locked' : 'all-protected' };
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, countRoute, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
+import type { AddBackupOptions } from '../../simulator/types.ts';
 
 let panel: Panel;
 beforeEach(async () => {
@@ -12,8 +13,11 @@ afterEach(async () => {
 
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
 const ours = (n: number) => `octo/site@abc${String(n).padStart(4, '0')} run ${n}.1`;
-const add = (name: string, createdAt: Date, extra: Record<string, unknown> = {}) => panel.sim.addBackup(panel.server.identifier, { name, createdAt, ...extra });
+const add = (name: string, createdAt: Date, extra: Omit<AddBackupOptions, 'name' | 'createdAt'> = {}) => panel.sim.addBackup(panel.server.identifier, { name, createdAt, ...extra });
 const deletedOf = (run: { outputs: Record<string, string> }) => JSON.parse(run.outputs.deleted ?? 'null') as string[] | null;
+/** The panel's error envelope, for a fault that answers as the panel would. */
+const panelError = (status: number, code: string, detail: string) => ({ errors: [{ code, status: String(status), detail }] });
+const atLimit = (limit: number) => panelError(400, 'TooManyBackupsException', `Cannot create a new backup, this server has reached its limit of ${limit} backups.`);
 
 describe('retention after a create', () => {
   it('keeps the newest N of this repository and never touches manual, locked, failed or running backups', async () => {
@@ -23,12 +27,13 @@ describe('retention after a create', () => {
     const locked = add(ours(4), daysAgo(10), { locked: true });
     const failed = add(ours(5), daysAgo(11), { state: 'failed' });
     const kept = add(ours(6), daysAgo(1));
+    const running = add(ours(7), daysAgo(12), { state: 'pending' });
     const run = await act(panel, { keep: '2' });
     expect(run.exitCode).toBe(0);
     const created = run.outputs['backup-uuid']!;
     // The new backup and the newest older one are the 2 kept; the three old ones go, oldest first.
     expect(deletedOf(run)).toEqual([old[0]!.uuid, old[1]!.uuid, old[2]!.uuid]);
-    for (const b of [manual, locked, failed, kept]) expect(panel.sim.backup(b.uuid)).toBeDefined();
+    for (const b of [manual, locked, failed, kept, running]) expect(panel.sim.backup(b.uuid)).toBeDefined();
     expect(panel.sim.backup(created)).toBeDefined();
     expect(run.summary).toContain('Deleted');
     expect(run.summary).toContain(ours(1));
@@ -108,6 +113,71 @@ describe('prune', () => {
     expect(panel.sim.backup(keepMe.uuid)).toBeDefined();
   });
 
+  it('applies keep-weekly with ISO weeks and keep-monthly with UTC months', async () => {
+    // Mon 2026-11-16 .. Sun 2026-11-22 is one ISO week; Sun 2026-11-15 belongs to the week before.
+    const weekA1 = add(ours(1), new Date('2026-11-16T01:00:00Z'));
+    const weekA2 = add(ours(2), new Date('2026-11-22T23:00:00Z'));
+    const weekB = add(ours(3), new Date('2026-11-15T23:30:00Z'));
+    const weekC = add(ours(4), new Date('2026-11-03T12:00:00Z'));
+    const weekly = await act(panel, { operation: 'prune', 'keep-weekly': '2' });
+    expect(weekly.exitCode).toBe(0);
+    expect(deletedOf(weekly)).toEqual([weekC.uuid, weekA1.uuid]);
+    expect(panel.sim.backup(weekA2.uuid)).toBeDefined();
+    expect(panel.sim.backup(weekB.uuid)).toBeDefined();
+
+    const october = add(ours(5), new Date('2026-10-31T23:59:00Z'));
+    const september = add(ours(6), new Date('2026-09-30T10:00:00Z'));
+    const monthly = await act(panel, { operation: 'prune', 'keep-monthly': '2' });
+    expect(monthly.exitCode).toBe(0);
+    // November's newest (weekA2) and October's newest stay; the older November one and September go.
+    expect(deletedOf(monthly)).toEqual([september.uuid, weekB.uuid]);
+    expect(panel.sim.backup(october.uuid)).toBeDefined();
+  });
+
+  it('reads days in UTC from a panel that writes created_at in another timezone', async () => {
+    await panel.sim.close();
+    panel = await startPanel({ timezoneOffsetMinutes: -300 });
+    // 2026-11-20T23:30-05:00 is 2026-11-21T04:30Z: the same UTC day as the later one.
+    const lateLocal = add(ours(1), new Date('2026-11-21T04:30:00Z'));
+    const sameUtcDay = add(ours(2), new Date('2026-11-21T20:00:00Z'));
+    const dayBefore = add(ours(3), new Date('2026-11-20T12:00:00Z'));
+    const listed = await act(panel, { operation: 'list' });
+    expect(JSON.parse(listed.outputs.backups!)[1].created_at).toBe('2026-11-20T23:30:00-05:00');
+    const run = await act(panel, { operation: 'prune', 'keep-daily': '2' });
+    expect(run.exitCode).toBe(0);
+    expect(deletedOf(run)).toEqual([lateLocal.uuid]);
+    expect(panel.sim.backup(sameUtcDay.uuid)).toBeDefined();
+    expect(panel.sim.backup(dayBefore.uuid)).toBeDefined();
+  });
+
+  it('deletes nothing when a later page of the list cannot be read', async () => {
+    for (let i = 1; i <= 55; i++) add(ours(i), daysAgo(60 - i));
+    panel.sim.fault({ route: 'backups.list', kind: 'status', status: 403, body: panelError(403, 'AccessDeniedHttpException', 'This action is unauthorized.'), skip: 1 });
+    const run = await act(panel, { operation: 'prune', keep: '1' });
+    expect(run.exitCode).toBe(1);
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('a retention-match of only ! lines narrows the default and never reaches other names', async () => {
+    const manual = add('made by hand', daysAgo(9));
+    const other = add('other/repo@abc1234 run 1.1', daysAgo(9));
+    const snapshot = add(`${ours(1)} pre-deploy`, daysAgo(8));
+    const old = add(ours(2), daysAgo(7));
+    add(ours(3), daysAgo(1));
+    const run = await act(panel, { operation: 'prune', keep: '1', 'retention-match': '!* pre-deploy' });
+    expect(run.exitCode).toBe(0);
+    expect(deletedOf(run)).toEqual([old.uuid]);
+    for (const b of [manual, other, snapshot]) expect(panel.sim.backup(b.uuid)).toBeDefined();
+  });
+
+  it('refuses to prune outside GitHub Actions with an empty retention-match, before any request', async () => {
+    add(ours(1), daysAgo(9));
+    const run = await act(panel, { operation: 'prune', keep: '1' }, { env: { GITHUB_REPOSITORY: '' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/retention-match is empty .* GITHUB_REPOSITORY, which is not set outside GitHub Actions.*Set retention-match/);
+    expect(panel.sim.requests.length).toBe(0);
+  });
+
   it('dry-run lists what would go and deletes nothing', async () => {
     const a = add(ours(1), daysAgo(5));
     add(ours(2), daysAgo(1));
@@ -135,17 +205,101 @@ describe('rotate', () => {
     expect(run.warnings.join('\n')).not.toContain('the last successful backup matching');
   });
 
-  it('warns when it deletes the last successful matching backup', async () => {
-    panel.sim.server(panel.server.identifier).backupLimit = 2;
+  it('at a limit of 1 deletes the only backup, warning loudly', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 1;
     panel.sim.settings.throttlePeriodSec = 0;
-    add('made by hand', daysAgo(9));
     const only = add(ours(1), daysAgo(8));
     const run = await act(panel, { rotate: 'true' });
     expect(run.exitCode).toBe(0);
     expect(deletedOf(run)).toEqual([only.uuid]);
     expect(run.warnings.join('\n')).toContain(
-      `Rotate is deleting backup ${only.uuid}, the last successful backup matching the default octo/site@*: until the new backup succeeds there is none.`,
+      `Rotate deletes backup ${only.uuid}, the last successful backup matching the default octo/site@*: until the new backup succeeds there is none.`,
     );
+  });
+
+  it('keeps the newest matching backup above a limit of 1, saying what to do', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 2;
+    add('made by hand', daysAgo(9));
+    const only = add(ours(1), daysAgo(8));
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/rotate found nothing it may delete: the only unlocked successful backup matching the default octo\/site@\* is the newest, which rotate keeps unless the limit is 1\. Raise the backup limit/);
+    expect(panel.sim.backup(only.uuid)).toBeDefined();
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('never picks a running, failed or undated backup, refusing when only those match', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 1;
+    add(ours(1), daysAgo(2), { state: 'pending' });
+    add(ours(2), daysAgo(3), { state: 'failed' });
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/no successful backup matches the default octo\/site@\* \(the matching ones are running or failed\)/);
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('deletes no more than the server holds above its limit when the panel keeps refusing', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 3;
+    panel.sim.settings.throttlePeriodSec = 0;
+    const oldest = add(ours(1), daysAgo(9));
+    const others = [add(ours(2), daysAgo(8)), add(ours(3), daysAgo(7))];
+    // A panel that answers "limit reached" whatever was deleted (another run filling the slots).
+    panel.sim.fault({ route: 'backups.create', kind: 'status', status: 400, body: atLimit(3), times: 10 });
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(deletedOf(run)).toEqual([oldest.uuid]);
+    for (const b of others) expect(panel.sim.backup(b.uuid)).toBeDefined();
+    expect(run.errors[0]).toMatch(new RegExp(`the panel still refuses the create .* after rotate deleted 1 backup\\(s\\) \\(${oldest.uuid}\\).*Nothing more is deleted`));
+  });
+
+  it('chooses again when the chosen backup was locked between the list and the delete', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 3;
+    panel.sim.settings.throttlePeriodSec = 0;
+    const oldest = add(ours(1), daysAgo(9));
+    add(ours(2), daysAgo(8));
+    add(ours(3), daysAgo(7));
+    panel.sim.fault({ route: 'backups.delete', kind: 'status', status: 400, body: panelError(400, 'BackupLockedException', 'Cannot delete a backup that is marked as locked.') });
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`Backup ${oldest.uuid} was locked in the meantime; choosing again.`);
+    expect(countRoute(panel, 'backups.delete')).toBe(2);
+    expect(deletedOf(run)).toEqual([oldest.uuid]);
+  });
+
+  it('says backups are disabled when the panel answers with a limit of 0', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 2;
+    add(ours(1), daysAgo(9));
+    panel.sim.fault({ route: 'backups.create', kind: 'status', status: 400, body: atLimit(0) });
+    const run = await act(panel, { rotate: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/backups are disabled on this server \(its backup limit is 0\); rotation cannot make room/);
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('in a dry run names what it would delete, in the deleted output and the summary, and changes nothing', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 3;
+    const oldest = add(ours(1), daysAgo(9));
+    const next = add(ours(2), daysAgo(8));
+    add(ours(3), daysAgo(7));
+    add(ours(4), daysAgo(6), { state: 'pending' });
+    // 4 of 3 slots: a real run deletes two before the panel accepts; retention then keeps 3 (the new one counting).
+    const run = await act(panel, { rotate: 'true', keep: '3', 'dry-run': 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(deletedOf(run)).toEqual([oldest.uuid, next.uuid]);
+    expect(run.stdout).toContain(`rotate would delete the oldest matching backup, backup ${oldest.uuid}`);
+    expect(run.summary).toContain(ours(1));
+    expect(run.summary).toContain(ours(2));
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+    expect(countRoute(panel, 'backups.create')).toBe(0);
+  });
+
+  it('in a dry run warns when a real run would find nothing to delete', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 1;
+    add(ours(1), daysAgo(9), { locked: true });
+    const run = await act(panel, { rotate: 'true', 'dry-run': 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings.join('\n')).toMatch(/A real run would fail: .*every successful backup matching the default octo\/site@\* is locked/);
+    expect(deletedOf(run)).toEqual([]);
   });
 
   it('refuses when every matching backup is locked, saying so', async () => {
@@ -176,6 +330,22 @@ describe('rotate', () => {
     expect(run.errors[0]).toContain('creation throttle refused the backup');
     expect(run.errors[0]).toMatch(/deleting backups does not free the throttle on Pterodactyl 1\.11/);
     expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+});
+
+describe('rotate and the creation throttle', () => {
+  it('says deleting does not free the throttle when the create after a rotation is throttled', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 2;
+    panel.sim.settings.throttlePeriodSec = 0;
+    const oldest = add(ours(1), daysAgo(9));
+    add(ours(2), daysAgo(8));
+    const throttled = panelError(429, 'TooManyRequestsHttpException', 'Only 2 backups may be generated within a 600 second span of time.');
+    panel.sim.fault({ route: 'backups.create', kind: 'status', status: 429, body: throttled, headers: { 'Retry-After': '3600' }, skip: 1 });
+    const run = await act(panel, { rotate: 'true', 'wait-timeout': '30s' });
+    expect(run.exitCode).toBe(1);
+    expect(deletedOf(run)).toEqual([oldest.uuid]);
+    expect(run.errors[0]).toContain("the panel's creation throttle refused the backup: Only 2 backups may be generated");
+    expect(run.errors[0]).toMatch(/deleting backups does not free the throttle on Pterodactyl 1\.11/);
   });
 });
 

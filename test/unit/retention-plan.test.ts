@@ -314,6 +314,8 @@ describe('planRetention: dry run (pretend)', () => {
 
 describe('planRotation', () => {
   const none = new Set<string>();
+  const rotate = (backups: Backup[], options: { protectedUuids?: Set<string>; backupLimit?: number | null } = {}) =>
+    planRotation({ backups, matches: matchesSite, protectedUuids: options.protectedUuids ?? none, backupLimit: options.backupLimit ?? 5 });
 
   it('picks the oldest successful, unlocked, matching, unprotected backup', () => {
     const backups = [
@@ -325,31 +327,49 @@ describe('planRotation', () => {
       backup('oldest', '2026-01-05T02:00:00+05:00'), // 2026-01-04T21:00Z: older than the one before
       backup('newest', '2026-01-07T00:00:00Z'),
     ];
-    expect(planRotation({ backups, matches: matchesSite, protectedUuids: none }).victim?.uuid).toBe('oldest');
-    expect(planRotation({ backups, matches: matchesSite, protectedUuids: new Set(['oldest']) }).victim?.uuid).toBe('mine');
+    expect(rotate(backups).victim?.uuid).toBe('oldest');
+    expect(rotate(backups, { protectedUuids: new Set(['oldest']) }).victim?.uuid).toBe('mine');
   });
 
-  it('has no floor: the only backup goes', () => {
+  it('keeps the newest successful matching backup, as retention does, unless the limit is 1', () => {
     const only = backup('only', '2026-01-01T00:00:00Z');
-    expect(planRotation({ backups: [only], matches: matchesSite, protectedUuids: none })).toEqual({ victim: only });
+    expect(rotate([only], { backupLimit: 1 })).toEqual({ victim: only });
+    expect(rotate([only], { backupLimit: 2 })).toEqual({ victim: undefined, reason: 'only-newest' });
+    expect(rotate([only], { backupLimit: null })).toEqual({ victim: undefined, reason: 'only-newest' });
+    const older = backup('older', '2025-12-31T00:00:00Z', { locked: true });
+    expect(rotate([older, only], { backupLimit: 2 }).reason).toBe('only-newest');
+    // A locked newest one holds the floor: the unlocked older one may go.
+    const lockedNewest = backup('locked-newest', '2026-01-02T00:00:00Z', { locked: true });
+    expect(rotate([only, lockedNewest], { backupLimit: 2 }).victim).toBe(only);
+  });
+
+  it('never picks a backup whose created_at cannot be read, which retention keeps too', () => {
+    const undated = backup('undated', 'garbage');
+    const old = backup('old', '2026-01-01T00:00:00Z');
+    const fresh = backup('fresh', '2026-01-03T00:00:00Z');
+    expect(rotate([undated, old, fresh]).victim).toBe(old);
+    expect(rotate([undated, fresh]).reason).toBe('only-newest');
+    expect(rotate([undated]).reason).toBe('all-protected');
+    expect(plan([undated, old, fresh], { keep: 1 }).toDelete).toEqual([old]);
   });
 
   it('with equal created_at the earlier entry is the older', () => {
     const a = backup('a', '2026-01-01T00:00:00Z');
     const b = backup('b', '2026-01-01T00:00:00Z');
-    expect(planRotation({ backups: [a, b], matches: matchesSite, protectedUuids: none }).victim).toBe(a);
-    expect(planRotation({ backups: [b, a], matches: matchesSite, protectedUuids: none }).victim).toBe(b);
+    const c = backup('c', '2026-01-02T00:00:00Z');
+    expect(rotate([a, b, c]).victim).toBe(a);
+    expect(rotate([b, a, c]).victim).toBe(b);
   });
 
   it('says why nothing may be deleted', () => {
-    const rotate = (backups: Backup[], protectedUuids = none) => planRotation({ backups, matches: matchesSite, protectedUuids });
     expect(rotate([])).toEqual({ victim: undefined, reason: 'none-matching' });
     expect(rotate([backup('m', '2026-01-01T00:00:00Z', { name: 'manual' })]).reason).toBe('none-matching');
     expect(
-      rotate([backup('r', '2026-01-01T00:00:00Z', { state: 'running' }), backup('f', '2026-01-02T00:00:00Z', { state: 'failed' })])
-        .reason,
+      rotate([backup('r', '2026-01-01T00:00:00Z', { state: 'running' }), backup('f', '2026-01-02T00:00:00Z', { state: 'failed' })]).reason,
     ).toBe('none-successful');
     expect(rotate([backup('l', '2026-01-01T00:00:00Z', { locked: true })]).reason).toBe('all-locked');
-    expect(rotate([backup('p', '2026-01-01T00:00:00Z')], new Set(['p'])).reason).toBe('all-protected');
+    const newest = backup('n', '2026-01-02T00:00:00Z');
+    expect(rotate([backup('p', '2026-01-01T00:00:00Z'), newest], { protectedUuids: new Set(['p']) }).reason).toBe('only-newest');
+    expect(rotate([backup('p', '2026-01-01T00:00:00Z'), newest], { protectedUuids: new Set(['p', 'n']) }).reason).toBe('all-protected');
   });
 });

@@ -404,30 +404,34 @@ describe('calendar properties', () => {
 });
 
 describe('planRotation properties', () => {
-  it('the victim is the oldest successful, unlocked, matching, unprotected backup; otherwise a reason', () => {
+  it('the victim is the oldest successful, unlocked, matching, unprotected, dated backup, never the newest unless the limit is 1; otherwise a reason', () => {
+    const limitArb = fc.option(fc.integer({ min: 1, max: 5 }), { nil: null });
+    const undatedArb = fc.array(fc.integer({ min: 0, max: 7 }).map((x) => x === 0), { minLength: 30, maxLength: 30 });
     fc.assert(
-      fc.property(scenarioArb, (s) => {
-        const result = planRotation({ backups: s.backups, matches: s.matches, protectedUuids: s.protectedUuids });
-        const eligible = s.backups
-          .map((b, i) => ({ b, i }))
-          .filter(({ b }) => stateOf(b) === 'successful' && !b.isLocked && s.matches(b.name) && !s.protectedUuids.has(b.uuid))
-          .sort((x, y) => s.instants[x.i]! - s.instants[y.i]! || x.i - y.i);
-        const oldest = eligible[0];
-        if (oldest) {
-          expect(result).toEqual({ victim: oldest.b });
+      fc.property(scenarioArb, limitArb, undatedArb, (s, backupLimit, undatedMask) => {
+        // Some created_at values the client cannot read: those are never chosen (their age is unknown).
+        const backups = s.backups.map((b, i) => (undatedMask[i] ? { ...b, createdAt: 'not a date' } : b));
+        const result = planRotation({ backups, matches: s.matches, protectedUuids: s.protectedUuids, backupLimit });
+        const newestFirst = (x: number, y: number) => s.instants[y]! - s.instants[x]! || y - x;
+        const successful = backups.map((_, i) => i).filter((i) => stateOf(backups[i]!) === 'successful' && s.matches(backups[i]!.name));
+        const newest = backupLimit === 1 ? undefined : successful.filter((i) => !undatedMask[i]).sort(newestFirst)[0];
+        const free = successful.filter((i) => !backups[i]!.isLocked && !s.protectedUuids.has(backups[i]!.uuid) && !undatedMask[i]);
+        const oldest = free.filter((i) => i !== newest).sort(newestFirst).at(-1);
+        if (oldest !== undefined) {
+          expect(result).toEqual({ victim: backups[oldest] });
           return;
         }
         expect(result.victim).toBeUndefined();
-        const matching = s.backups.filter((b) => s.matches(b.name));
-        const successful = matching.filter((b) => stateOf(b) === 'successful');
         const expected =
-          matching.length === 0
+          !backups.some((b) => s.matches(b.name))
             ? 'none-matching'
             : successful.length === 0
               ? 'none-successful'
-              : successful.every((b) => b.isLocked)
-                ? 'all-locked'
-                : 'all-protected';
+              : free.length > 0
+                ? 'only-newest'
+                : successful.every((i) => backups[i]!.isLocked)
+                  ? 'all-locked'
+                  : 'all-protected';
         expect(result.reason).toBe(expected);
       }),
       { numRuns: RUNS },
