@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5364);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9810);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5364:
+/***/ 9810:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34205,10 +34205,16 @@ makeRoom) {
     let rotations = 0;
     for (let attempt = 1;; attempt++) {
         const sentAt = ctx.now();
+        // Until the panel answers clearly, a cancellation must say the backup may exist.
+        ctx.report.creating = request.name;
         try {
-            return { backup: await ctx.client.createBackup(ctx.serverId, request), adopted: false };
+            const backup = await ctx.client.createBackup(ctx.serverId, request);
+            delete ctx.report.creating;
+            return { backup, adopted: false };
         }
         catch (error) {
+            if (!ctx.signal.aborted && !isUnclearFailure(error))
+                delete ctx.report.creating;
             if (error instanceof PanelError && isBackupLimitReached(error) && makeRoom && rotations < MAX_ROTATIONS) {
                 await makeRoom(error);
                 rotations++;
@@ -34231,16 +34237,20 @@ makeRoom) {
                 throw error;
             ctx.log.warning(`The create request failed without a clear answer (${error.message}); checking whether the panel made the backup before trying again.`);
             const adopted = await findOwnBackup(ctx, request.name, notBefore);
-            if (adopted)
+            if (adopted) {
+                delete ctx.report.creating;
                 return { backup: adopted, adopted: true };
+            }
             // The panel may still be inside the request (waiting on the daemon); look once more after that.
             const settleUntil = sentAt + CREATE_SETTLE_MS;
             if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
                 ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
                 await ctx.sleep(settleUntil - ctx.now());
                 const late = await findOwnBackup(ctx, request.name, notBefore);
-                if (late)
+                if (late) {
+                    delete ctx.report.creating;
                     return { backup: late, adopted: true };
+                }
             }
             if (attempt >= MAX_CREATE_ATTEMPTS) {
                 throw new ActionError(`the backup could not be created: ${attempt} attempts failed, the last with ${error.message}. ` +
@@ -34283,28 +34293,6 @@ function throttleError(ctx, error, waitMs, rotating) {
     return new ActionError(`the panel's creation throttle refused the backup: ${error.detail} ${when} ` +
         'Raise wait-timeout to wait for it, run less often, or set skip-if-newer-than to reuse a recent backup.' +
         rotated, { cause: error });
-}
-
-;// CONCATENATED MODULE: ./src/operations/download-url.ts
-
-
-/**
- * Sets `download-url` to a fresh signed URL for a successful backup after a create. The backup
- * itself succeeded, so a key without `backup.download` only costs the output (with a notice).
- */
-async function offerDownloadUrl(ctx, server, backup) {
-    if (hasPermission(server.permissions, 'backup.download') === false) {
-        ctx.log.info("download-url is left empty: the key's user lacks the backup.download permission.");
-        return;
-    }
-    try {
-        ctx.outputs.setDownloadUrl(await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid), backup);
-    }
-    catch (error) {
-        if (!(error instanceof PanelError))
-            throw error;
-        ctx.log.warning(`download-url is left empty: the panel refused a download link (${error.status}: ${error.detail}).`);
-    }
 }
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -34499,11 +34487,23 @@ function scrub(text, url) {
  * send the archive with an error status) and explains it. Wings answers JSON
  * `{"error": "..."}` (Wings: router/middleware/request_error.go); S3 answers XML with `<Code>`.
  */
-async function readRefusal(status, body, url) {
+async function readRefusal(status, body, url, headers = {}) {
     const text = await readSome(body, MAX_ERROR_BODY);
     const detail = daemon_answer_errorText(text);
     const origin = originOf(url);
     const reason = `${origin} answered ${status}${detail ? `: "${scrub(detail, url)}"` : ''}`;
+    if (status >= 300 && status < 400) {
+        // Neither Wings nor S3 redirects a signed URL: following one would hand the token to another host.
+        const location = redirectOrigin(headers.location, url);
+        return {
+            reason: `${reason}, a redirect${location ? ` to ${location}` : ''}`,
+            hint: 'Signed download URLs are not followed through redirects (the token would travel elsewhere). Check the proxy in front of the node.',
+            permanent: true,
+        };
+    }
+    if (status > 200 && status < 300) {
+        return { reason, hint: 'The daemon sends the archive with 200; something else answered. Check the proxy in front of the node.', permanent: true };
+    }
     if (status === 404 && detail === WINGS_MISSING_BACKUP) {
         return {
             reason,
@@ -34531,6 +34531,18 @@ async function readRefusal(status, body, url) {
         return { reason, hint: 'A presigned S3 URL is valid for 5 minutes: check the runner\'s and the panel\'s clocks.', permanent: false };
     }
     return { reason, hint: undefined, permanent: false };
+}
+/** The scheme and host a redirect points to (never its path or query, which may carry the token). */
+function redirectOrigin(location, base) {
+    const value = Array.isArray(location) ? location[0] : location;
+    if (!value)
+        return undefined;
+    try {
+        return originOf(new URL(value, base));
+    }
+    catch {
+        return undefined;
+    }
 }
 /** Wings' JSON `error`, or S3's XML `<Code>` (its other elements may echo the signed request). */
 function daemon_answer_errorText(text) {
@@ -34620,8 +34632,10 @@ function createProgress(options) {
     let lastAt = now();
     let lastBytes = 0;
     let nextMark = stepBytes;
+    let current = 0;
     return {
         update(bytes) {
+            current = bytes;
             if (bytes < nextMark) {
                 const at = now();
                 if (at - lastAt < intervalMs)
@@ -34632,6 +34646,15 @@ function createProgress(options) {
             if (total > 0 && bytes >= total)
                 return;
             emit(bytes, now());
+        },
+        watch() {
+            const timer = setInterval(() => {
+                const at = now();
+                if (at - lastAt >= intervalMs)
+                    emit(current, at);
+            }, Math.min(intervalMs, 1_000));
+            timer.unref();
+            return () => clearInterval(timer);
         },
     };
     function emit(bytes, at) {
@@ -34655,7 +34678,35 @@ function createProgress(options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/download/temporary-files.ts
+
+/**
+ * The temporary `.part` files being written right now. A download removes its own when it ends;
+ * this list is for the one exit that skips that: the forced exit after a cancellation that did
+ * not unwind in time (src/cancellation.ts), so that even then no partial archive stays behind.
+ */
+const temporary_files_open = new Set();
+function trackTemporary(path) {
+    temporary_files_open.add(path);
+}
+function untrackTemporary(path) {
+    temporary_files_open.delete(path);
+}
+/** Removes every temporary file still open; synchronous, for the last moments of the process. */
+function removeTemporariesNow() {
+    for (const path of temporary_files_open) {
+        try {
+            (0,external_node_fs_namespaceObject.rmSync)(path, { force: true });
+        }
+        catch {
+            // Nothing more can be done on the way out.
+        }
+    }
+    temporary_files_open.clear();
+}
+
 ;// CONCATENATED MODULE: ./src/download/download-archive.ts
+
 
 
 
@@ -34696,11 +34747,19 @@ async function downloadArchive(options) {
         throw new Error(`downloadArchive needs an absolute target path, got ${target}.`);
     if (await download_archive_isDirectory(target))
         throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there.`);
+    // A successful backup always has `sha1:<hex>` and its size (panel-api.md §4.2): without them
+    // nothing could prove the archive intact, and an empty .tar.gz is never a valid one.
     const expected = parseChecksum(backup.checksum);
-    if (expected.kind === 'none')
-        log.warning(`The panel has no checksum for ${label}: only the archive's size will be verified.`);
-    if (expected.kind === 'unknown') {
-        log.warning(`The panel's checksum for ${label} has an unknown format ('${expected.value.slice(0, 80)}'): only the archive's size will be verified.`);
+    const unverifiable = expected.kind === 'none'
+        ? 'the panel reports no checksum for it'
+        : expected.kind === 'unknown'
+            ? `the panel's checksum for it has an unknown format ('${expected.value.slice(0, 80)}')`
+            : !(backup.bytes > 0)
+                ? `the panel reports its size as ${backup.bytes} bytes`
+                : undefined;
+    if (unverifiable) {
+        throw new ActionError(`${label} cannot be downloaded and verified: ${unverifiable}, so an intact archive could not be told from a broken or empty one. ` +
+            'Check the backup in the panel; a new backup gets a proper checksum.');
     }
     signal.throwIfAborted();
     try {
@@ -34743,7 +34802,7 @@ async function downloadArchive(options) {
             transfer = await transferOnce(url, temp.file, context);
             await closeFile(temp);
             if (transfer.ok)
-                await moveIntoPlace(temp, target);
+                await moveIntoPlace(temp, target, log);
         }
         finally {
             await discard(temp);
@@ -34801,8 +34860,21 @@ async function transferOnce(url, file, ctx) {
         return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs) };
     }
     if (response.status !== 200) {
-        const refusal = await readRefusal(response.status, response.body, url);
+        const refusal = await readRefusal(response.status, response.body, url, response.headers);
         return { ok: false, failure: { type: refusal.permanent ? 'final' : 'retry', reason: refusal.reason, hint: refusal.hint } };
+    }
+    // An error page or JSON error sent with 200 (a proxy or login page in front of the node) is not the archive.
+    const page = errorPageType(response.headers['content-type']);
+    if (page) {
+        const refusal = await readRefusal(response.status, response.body, url, response.headers);
+        return {
+            ok: false,
+            failure: {
+                type: 'final',
+                reason: `${refusal.reason.replace(/ answered 200/, ` answered 200 with ${page} instead of the archive`)}`,
+                hint: 'Something in front of the node (a proxy, an access login page) answered instead of the daemon; the runner must reach the daemon itself.',
+            },
+        };
     }
     // Wings sends Content-Length: the file's size (Wings: router/router_download.go).
     const declared = response.headers['content-length'];
@@ -34817,6 +34889,7 @@ async function transferOnce(url, file, ctx) {
         ...(ctx.progressIntervalMs !== undefined ? { intervalMs: ctx.progressIntervalMs } : {}),
     });
     const sink = new ArchiveSink(file, backup.bytes, new ArchiveHasher(ctx.expected), progress);
+    const stopWatching = progress.watch();
     try {
         await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, sink, { signal });
     }
@@ -34828,6 +34901,9 @@ async function transferOnce(url, file, ctx) {
         if (sink.overflow)
             return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
         return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, sink.bytes) };
+    }
+    finally {
+        stopWatching();
     }
     const ms = ctx.now() - started;
     const bytes = sink.bytes;
@@ -34851,6 +34927,15 @@ async function transferOnce(url, file, ctx) {
         };
     }
     return { ok: true, bytes, digests, ms };
+}
+/** `an HTML page` / `JSON`: a content type that an archive is never sent with. */
+function errorPageType(contentType) {
+    const type = String(contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (type === 'text/html')
+        return 'an HTML page';
+    if (type === 'application/json' || type.endsWith('+json'))
+        return 'JSON';
+    return undefined;
 }
 function sizeMismatch(reason) {
     return { type: 'mismatch', reason, hint: 'The archive on the node differs from what the panel recorded; nothing was kept.' };
@@ -34884,7 +34969,9 @@ function writeError(error, path) {
 async function openTemporary(target) {
     const path = temporaryPathFor(target);
     try {
-        return { path, file: await (0,promises_namespaceObject.open)(path, 'wx'), closed: false, moved: false };
+        const file = await (0,promises_namespaceObject.open)(path, 'wx');
+        trackTemporary(path);
+        return { path, file, closed: false, moved: false };
     }
     catch (error) {
         throw writeError(error, target);
@@ -34906,9 +34993,15 @@ async function discard(temp) {
         await temp.file.close().catch(() => undefined);
     if (!temp.moved)
         await (0,promises_namespaceObject.rm)(temp.path, { force: true });
+    untrackTemporary(temp.path);
 }
 /** Replaces an existing file only now, after verification (rename is atomic in one directory). */
-async function moveIntoPlace(temp, target) {
+async function moveIntoPlace(temp, target, log) {
+    const existing = await (0,promises_namespaceObject.lstat)(target).catch(() => undefined);
+    if (existing?.isSymbolicLink())
+        log.info(`${target} is a symbolic link: the link itself is replaced by the archive; the file it points to is left as it is.`);
+    else if (existing)
+        log.info(`Replacing the existing file ${target} (${formatBytes(existing.size)}).`);
     try {
         await (0,promises_namespaceObject.rename)(temp.path, target);
         temp.moved = true;
@@ -34923,6 +35016,28 @@ async function download_archive_isDirectory(path) {
     }
     catch {
         return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/operations/download-url.ts
+
+
+/**
+ * Sets `download-url` to a fresh signed URL for a successful backup after a create. The backup
+ * itself succeeded, so a key without `backup.download` only costs the output (with a notice).
+ */
+async function offerDownloadUrl(ctx, server, backup) {
+    if (hasPermission(server.permissions, 'backup.download') === false) {
+        ctx.log.info("download-url is left empty: the key's user lacks the backup.download permission.");
+        return;
+    }
+    try {
+        ctx.outputs.setDownloadUrl(await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid), backup);
+    }
+    catch (error) {
+        if (!(error instanceof PanelError))
+            throw error;
+        ctx.log.warning(`download-url is left empty: the panel refused a download link (${error.status}: ${error.detail}).`);
     }
 }
 
@@ -34950,6 +35065,23 @@ function requirePermission(server, permission, purpose) {
 ;// CONCATENATED MODULE: ./src/operations/fetch-archive.ts
 
 
+
+/**
+ * The archive (when download-path asks for it), then a fresh `download-url`: the transfer uses up
+ * its URL, so the output gets one asked for afterwards. The backup itself succeeded, so the
+ * output is offered even when the download failed, for a later step to try again.
+ */
+async function deliverArchive(ctx, server, backup) {
+    try {
+        await fetchArchive(ctx, server, backup);
+    }
+    catch (error) {
+        if (!ctx.signal.aborted)
+            await offerDownloadUrl(ctx, server, backup).catch(() => undefined);
+        throw error;
+    }
+    await offerDownloadUrl(ctx, server, backup);
+}
 /**
  * `download-path`: streams the archive of a successful backup to disk, verified against the
  * panel's size and checksum, with a fresh signed URL for every attempt; sets the `path` output.
@@ -35008,7 +35140,6 @@ async function findRecentBackup(ctx, thresholdMs) {
 
 
 
-
 /**
  * `create`: make a backup (or reuse a recent one with skip-if-newer-than), wait until the panel
  * says it finished, report it, then apply retention. Nothing is deleted when the create or its
@@ -35037,8 +35168,7 @@ async function createOperation(ctx) {
             report(ctx, recent);
             ctx.report.status = 'skipped';
             ctx.report.notes.push(`Nothing was created: backup ${recent.uuid} is recent enough (skip-if-newer-than).`);
-            await fetchArchive(ctx, server, recent);
-            await offerDownloadUrl(ctx, server, recent);
+            await deliverArchive(ctx, server, recent);
             return;
         }
     }
@@ -35075,9 +35205,7 @@ async function createAndWait(ctx, server, request, described, { clock, deadline,
     }
     const finished = await waiter.wait(backup, deadline);
     report(ctx, finished);
-    // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
-    await fetchArchive(ctx, server, finished);
-    await offerDownloadUrl(ctx, server, finished);
+    await deliverArchive(ctx, server, finished);
     if (hasRetentionRule(settings))
         await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
@@ -35217,6 +35345,7 @@ function describeBackup(backup) {
 
 
 
+
 /** `download`: a fresh signed URL for a successful backup. */
 async function downloadOperation(ctx) {
     const { server, backup } = await readTargetBackup(ctx, [['backup.download', 'download backups']]);
@@ -35228,11 +35357,15 @@ async function downloadOperation(ctx) {
         throw new ActionError(`backup ${backup.uuid} ('${backup.name}') is ${state === 'pending' ? 'still running' : 'failed'}; only a successful backup can be downloaded.` +
             (state === 'pending' ? ' Wait for it to finish (operation: create waits by default), then run again.' : ' Use another backup, e.g. backup-id: latest.'));
     }
-    // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
-    await fetchArchive(ctx, server, backup);
-    const url = await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid);
-    ctx.outputs.setDownloadUrl(url, backup);
-    ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+    if (ctx.settings.downloadPath !== undefined) {
+        await deliverArchive(ctx, server, backup);
+    }
+    else {
+        ctx.outputs.setDownloadUrl(await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid), backup);
+    }
+    if (ctx.outputs.get(Output.DownloadUrl)) {
+        ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/operations/list.ts
@@ -36740,6 +36873,7 @@ function readWorkflowContext(env = process.env) {
 
 
 
+
 const log = {
     info: (message) => info(secrets.redact(message)),
     warning: (message) => warning(secrets.redact(message)),
@@ -36766,8 +36900,9 @@ async function run() {
         // The graceful path did not finish in time: write what is known and leave.
         if (finished)
             return;
+        removeTemporariesNow();
         outputs.flush();
-        setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report.fleet)));
+        setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report)));
         process.exit(1);
     });
     const transport = new HttpTransport({ userAgent: `pterodactyl-backup-action/${VERSION} (GitHub Action; node ${process.version})` });
@@ -36813,7 +36948,7 @@ async function run() {
     }
     catch (error) {
         const cancelled = cancellation.signal.reason;
-        fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report.fleet)) : error);
+        fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report)) : error);
     }
     finally {
         finished = true;
@@ -36825,8 +36960,9 @@ async function run() {
     }
 }
 /** Says the step was cancelled, naming every backup this run started that is still running. */
-function cancellationMessage(error, outputs, serverId, fleet) {
+function cancellationMessage(error, outputs, serverId, report) {
     const where = serverId ? `Server ${serverId}: ` : '';
+    const fleet = report.fleet;
     if (fleet) {
         const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
         return (`the step was ${error.message}.` +
@@ -36838,9 +36974,13 @@ function cancellationMessage(error, outputs, serverId, fleet) {
     }
     const uuid = outputs.get(Output.BackupUuid);
     const running = outputs.get(Output.Status) === 'pending' && uuid;
+    const mayExist = !uuid && report.creating !== undefined;
     return (`${where}the step was ${error.message}.` +
         (running
             ? ` Backup ${uuid} ('${outputs.get(Output.BackupName) ?? ''}') is still running on the panel and will finish on its own; look it up with operation: get and backup-id: ${uuid}.`
+            : '') +
+        (mayExist
+            ? ` The request to create backup '${report.creating}' was sent but not answered: the panel may have started it. Look for it with operation: list.`
             : ''));
 }
 /** `summary: false` turns it off; with unreadable inputs the raw value still decides. */

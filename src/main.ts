@@ -7,19 +7,20 @@ import { readInputs } from './inputs/read-inputs.js';
 import type { Settings } from './inputs/settings.js';
 import type { Log } from './operations/context.js';
 import { runFleet } from './fleet/run-fleet.js';
-import type { FleetResult } from './fleet/result.js';
 import { RateBudget } from './http/rate-budget.js';
 import { runOperation } from './operations/run-operation.js';
 import { PanelClient } from './panel/client.js';
 import { describeFailure } from './report/describe-failure.js';
 import { OutputCollector } from './report/outputs.js';
 import { newRunReport } from './report/run-report.js';
+import type { RunReport } from './report/run-report.js';
 import { writeSummary } from './report/summary.js';
 import { secrets } from './secrets.js';
 import { sleep } from './time.js';
 import { VERSION } from './version.js';
 import { readWorkflowContext } from './workflow-context.js';
 import { checkDeletionScope } from './retention/deletion-matcher.js';
+import { removeTemporariesNow } from './download/temporary-files.js';
 
 const log: Log = {
   info: (message) => core.info(secrets.redact(message)),
@@ -50,8 +51,9 @@ export async function run(): Promise<void> {
     (error) => {
       // The graceful path did not finish in time: write what is known and leave.
       if (finished) return;
+      removeTemporariesNow();
       outputs.flush();
-      core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report.fleet)));
+      core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report)));
       process.exit(1);
     },
   );
@@ -94,7 +96,7 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     const cancelled = cancellation.signal.reason;
-    fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report.fleet)) : error);
+    fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report)) : error);
   } finally {
     finished = true;
     outputs.flush();
@@ -105,8 +107,9 @@ export async function run(): Promise<void> {
 }
 
 /** Says the step was cancelled, naming every backup this run started that is still running. */
-function cancellationMessage(error: CancelledError, outputs: OutputCollector, serverId: string | undefined, fleet: FleetResult[] | undefined): string {
+function cancellationMessage(error: CancelledError, outputs: OutputCollector, serverId: string | undefined, report: RunReport): string {
   const where = serverId ? `Server ${serverId}: ` : '';
+  const fleet = report.fleet;
   if (fleet) {
     const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
     return (
@@ -120,10 +123,14 @@ function cancellationMessage(error: CancelledError, outputs: OutputCollector, se
   }
   const uuid = outputs.get(Output.BackupUuid);
   const running = outputs.get(Output.Status) === 'pending' && uuid;
+  const mayExist = !uuid && report.creating !== undefined;
   return (
     `${where}the step was ${error.message}.` +
     (running
       ? ` Backup ${uuid} ('${outputs.get(Output.BackupName) ?? ''}') is still running on the panel and will finish on its own; look it up with operation: get and backup-id: ${uuid}.`
+      : '') +
+    (mayExist
+      ? ` The request to create backup '${report.creating}' was sent but not answered: the panel may have started it. Look for it with operation: list.`
       : '')
   );
 }

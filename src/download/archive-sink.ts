@@ -30,12 +30,12 @@ export class ArchiveSink extends Writable {
   private readonly file: FileHandle;
   private readonly expectedBytes: number;
   private readonly hasher: ArchiveHasher;
-  private readonly progress: Progress;
+  private readonly progress: Pick<Progress, 'update'>;
   private inFlight = 0;
   private waiting: Callback | undefined;
   private drained: Callback | undefined;
 
-  constructor(file: FileHandle, expectedBytes: number, hasher: ArchiveHasher, progress: Progress) {
+  constructor(file: FileHandle, expectedBytes: number, hasher: ArchiveHasher, progress: Pick<Progress, 'update'>) {
     super({ highWaterMark: HIGH_WATER_MARK });
     this.file = file;
     this.expectedBytes = expectedBytes;

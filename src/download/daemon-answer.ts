@@ -42,11 +42,23 @@ export function scrub(text: string, url: URL): string {
  * send the archive with an error status) and explains it. Wings answers JSON
  * `{"error": "..."}` (Wings: router/middleware/request_error.go); S3 answers XML with `<Code>`.
  */
-export async function readRefusal(status: number, body: Readable, url: URL): Promise<Refusal> {
+export async function readRefusal(status: number, body: Readable, url: URL, headers: Record<string, string | string[] | undefined> = {}): Promise<Refusal> {
   const text = await readSome(body, MAX_ERROR_BODY);
   const detail = errorText(text);
   const origin = originOf(url);
   const reason = `${origin} answered ${status}${detail ? `: "${scrub(detail, url)}"` : ''}`;
+  if (status >= 300 && status < 400) {
+    // Neither Wings nor S3 redirects a signed URL: following one would hand the token to another host.
+    const location = redirectOrigin(headers.location, url);
+    return {
+      reason: `${reason}, a redirect${location ? ` to ${location}` : ''}`,
+      hint: 'Signed download URLs are not followed through redirects (the token would travel elsewhere). Check the proxy in front of the node.',
+      permanent: true,
+    };
+  }
+  if (status > 200 && status < 300) {
+    return { reason, hint: 'The daemon sends the archive with 200; something else answered. Check the proxy in front of the node.', permanent: true };
+  }
   if (status === 404 && detail === WINGS_MISSING_BACKUP) {
     return {
       reason,
@@ -74,6 +86,17 @@ export async function readRefusal(status: number, body: Readable, url: URL): Pro
     return { reason, hint: 'A presigned S3 URL is valid for 5 minutes: check the runner\'s and the panel\'s clocks.', permanent: false };
   }
   return { reason, hint: undefined, permanent: false };
+}
+
+/** The scheme and host a redirect points to (never its path or query, which may carry the token). */
+function redirectOrigin(location: string | string[] | undefined, base: URL): string | undefined {
+  const value = Array.isArray(location) ? location[0] : location;
+  if (!value) return undefined;
+  try {
+    return originOf(new URL(value, base));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Wings' JSON `error`, or S3's XML `<Code>` (its other elements may echo the signed request). */

@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +20,7 @@ import { ensureFreeSpace } from './disk-space.js';
 import type { StatFs } from './disk-space.js';
 import { createProgress, formatRate } from './progress.js';
 import { temporaryPathFor } from './target-path.js';
+import { trackTemporary, untrackTemporary } from './temporary-files.js';
 
 export { resolveDownloadTarget } from './target-path.js';
 
@@ -110,10 +111,22 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
   if (!isAbsolute(target)) throw new Error(`downloadArchive needs an absolute target path, got ${target}.`);
   if (await isDirectory(target)) throw new ActionError(`download-path: ${target} is a directory, so the archive cannot be written there.`);
 
+  // A successful backup always has `sha1:<hex>` and its size (panel-api.md §4.2): without them
+  // nothing could prove the archive intact, and an empty .tar.gz is never a valid one.
   const expected = parseChecksum(backup.checksum);
-  if (expected.kind === 'none') log.warning(`The panel has no checksum for ${label}: only the archive's size will be verified.`);
-  if (expected.kind === 'unknown') {
-    log.warning(`The panel's checksum for ${label} has an unknown format ('${expected.value.slice(0, 80)}'): only the archive's size will be verified.`);
+  const unverifiable =
+    expected.kind === 'none'
+      ? 'the panel reports no checksum for it'
+      : expected.kind === 'unknown'
+        ? `the panel's checksum for it has an unknown format ('${expected.value.slice(0, 80)}')`
+        : !(backup.bytes > 0)
+          ? `the panel reports its size as ${backup.bytes} bytes`
+          : undefined;
+  if (unverifiable) {
+    throw new ActionError(
+      `${label} cannot be downloaded and verified: ${unverifiable}, so an intact archive could not be told from a broken or empty one. ` +
+        'Check the backup in the panel; a new backup gets a proper checksum.',
+    );
   }
 
   signal.throwIfAborted();
@@ -157,7 +170,7 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
       );
       transfer = await transferOnce(url, temp.file, context);
       await closeFile(temp);
-      if (transfer.ok) await moveIntoPlace(temp, target);
+      if (transfer.ok) await moveIntoPlace(temp, target, log);
     } finally {
       await discard(temp);
     }
@@ -219,8 +232,21 @@ async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Pr
   }
 
   if (response.status !== 200) {
-    const refusal = await readRefusal(response.status, response.body, url);
+    const refusal = await readRefusal(response.status, response.body, url, response.headers);
     return { ok: false, failure: { type: refusal.permanent ? 'final' : 'retry', reason: refusal.reason, hint: refusal.hint } };
+  }
+  // An error page or JSON error sent with 200 (a proxy or login page in front of the node) is not the archive.
+  const page = errorPageType(response.headers['content-type']);
+  if (page) {
+    const refusal = await readRefusal(response.status, response.body, url, response.headers);
+    return {
+      ok: false,
+      failure: {
+        type: 'final',
+        reason: `${refusal.reason.replace(/ answered 200/, ` answered 200 with ${page} instead of the archive`)}`,
+        hint: 'Something in front of the node (a proxy, an access login page) answered instead of the daemon; the runner must reach the daemon itself.',
+      },
+    };
   }
   // Wings sends Content-Length: the file's size (Wings: router/router_download.go).
   const declared = response.headers['content-length'];
@@ -236,6 +262,7 @@ async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Pr
     ...(ctx.progressIntervalMs !== undefined ? { intervalMs: ctx.progressIntervalMs } : {}),
   });
   const sink = new ArchiveSink(file, backup.bytes, new ArchiveHasher(ctx.expected), progress);
+  const stopWatching = progress.watch();
   try {
     await pipeline(response.body, sink, { signal });
   } catch (error) {
@@ -243,6 +270,8 @@ async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Pr
     if (sink.writeError !== undefined) throw writeError(sink.writeError, ctx.target);
     if (sink.overflow) return { ok: false, failure: sizeMismatch(`${origin} sent more than the ${backup.bytes} bytes the panel gives for the archive`) };
     return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs, sink.bytes) };
+  } finally {
+    stopWatching();
   }
   const ms = ctx.now() - started;
 
@@ -267,6 +296,14 @@ async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Pr
     };
   }
   return { ok: true, bytes, digests, ms };
+}
+
+/** `an HTML page` / `JSON`: a content type that an archive is never sent with. */
+function errorPageType(contentType: string | string[] | undefined): string | undefined {
+  const type = String(contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/html') return 'an HTML page';
+  if (type === 'application/json' || type.endsWith('+json')) return 'JSON';
+  return undefined;
 }
 
 function sizeMismatch(reason: string): Failure {
@@ -310,7 +347,9 @@ interface Temporary {
 async function openTemporary(target: string): Promise<Temporary> {
   const path = temporaryPathFor(target);
   try {
-    return { path, file: await open(path, 'wx'), closed: false, moved: false };
+    const file = await open(path, 'wx');
+    trackTemporary(path);
+    return { path, file, closed: false, moved: false };
   } catch (error) {
     throw writeError(error, target);
   }
@@ -330,10 +369,14 @@ async function closeFile(temp: Temporary): Promise<void> {
 async function discard(temp: Temporary): Promise<void> {
   if (!temp.closed) await temp.file.close().catch(() => undefined);
   if (!temp.moved) await rm(temp.path, { force: true });
+  untrackTemporary(temp.path);
 }
 
 /** Replaces an existing file only now, after verification (rename is atomic in one directory). */
-async function moveIntoPlace(temp: Temporary, target: string): Promise<void> {
+async function moveIntoPlace(temp: Temporary, target: string, log: Log): Promise<void> {
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing?.isSymbolicLink()) log.info(`${target} is a symbolic link: the link itself is replaced by the archive; the file it points to is left as it is.`);
+  else if (existing) log.info(`Replacing the existing file ${target} (${formatBytes(existing.size)}).`);
   try {
     await rename(temp.path, target);
     temp.moved = true;

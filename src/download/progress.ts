@@ -15,6 +15,8 @@ export interface ProgressOptions {
 export interface Progress {
   /** Called with the running byte count after each chunk; cheap unless a line is due. */
   update(bytes: number): void;
+  /** Also writes a line when no data arrives for `intervalMs` (a stalled transfer); returns stop. */
+  watch(): () => void;
 }
 
 /** `12.3 MiB/s`. */
@@ -35,9 +37,11 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastAt = now();
   let lastBytes = 0;
   let nextMark = stepBytes;
+  let current = 0;
 
   return {
     update(bytes: number): void {
+      current = bytes;
       if (bytes < nextMark) {
         const at = now();
         if (at - lastAt < intervalMs) return;
@@ -46,6 +50,14 @@ export function createProgress(options: ProgressOptions): Progress {
       }
       if (total > 0 && bytes >= total) return;
       emit(bytes, now());
+    },
+    watch(): () => void {
+      const timer = setInterval(() => {
+        const at = now();
+        if (at - lastAt >= intervalMs) emit(current, at);
+      }, Math.min(intervalMs, 1_000));
+      timer.unref();
+      return () => clearInterval(timer);
     },
   };
 

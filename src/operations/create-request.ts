@@ -57,9 +57,14 @@ export async function createWithoutDuplicates(
   let rotations = 0;
   for (let attempt = 1; ; attempt++) {
     const sentAt = ctx.now();
+    // Until the panel answers clearly, a cancellation must say the backup may exist.
+    ctx.report.creating = request.name;
     try {
-      return { backup: await ctx.client.createBackup(ctx.serverId, request), adopted: false };
+      const backup = await ctx.client.createBackup(ctx.serverId, request);
+      delete ctx.report.creating;
+      return { backup, adopted: false };
     } catch (error) {
+      if (!ctx.signal.aborted && !isUnclearFailure(error)) delete ctx.report.creating;
       if (error instanceof PanelError && isBackupLimitReached(error) && makeRoom && rotations < MAX_ROTATIONS) {
         await makeRoom(error);
         rotations++;
@@ -81,14 +86,20 @@ export async function createWithoutDuplicates(
         `The create request failed without a clear answer (${(error as Error).message}); checking whether the panel made the backup before trying again.`,
       );
       const adopted = await findOwnBackup(ctx, request.name, notBefore);
-      if (adopted) return { backup: adopted, adopted: true };
+      if (adopted) {
+        delete ctx.report.creating;
+        return { backup: adopted, adopted: true };
+      }
       // The panel may still be inside the request (waiting on the daemon); look once more after that.
       const settleUntil = sentAt + CREATE_SETTLE_MS;
       if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
         ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
         await ctx.sleep(settleUntil - ctx.now());
         const late = await findOwnBackup(ctx, request.name, notBefore);
-        if (late) return { backup: late, adopted: true };
+        if (late) {
+          delete ctx.report.creating;
+          return { backup: late, adopted: true };
+        }
       }
       if (attempt >= MAX_CREATE_ATTEMPTS) {
         throw new ActionError(

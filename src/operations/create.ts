@@ -9,8 +9,7 @@ import { applyRetention } from './apply-retention.js';
 import type { OperationContext } from './context.js';
 import { createWithoutDuplicates } from './create-request.js';
 import type { CreateRequest, PanelClock } from './create-request.js';
-import { offerDownloadUrl } from './download-url.js';
-import { fetchArchive } from './fetch-archive.js';
+import { deliverArchive } from './fetch-archive.js';
 import { previewRotation, rotationFor, warnAboutLimitOfOne } from './rotation.js';
 import { readServer, requirePermission } from './server.js';
 import { findRecentBackup } from './skip-recent.js';
@@ -44,8 +43,7 @@ export async function createOperation(ctx: OperationContext): Promise<void> {
       report(ctx, recent);
       ctx.report.status = 'skipped';
       ctx.report.notes.push(`Nothing was created: backup ${recent.uuid} is recent enough (skip-if-newer-than).`);
-      await fetchArchive(ctx, server, recent);
-      await offerDownloadUrl(ctx, server, recent);
+      await deliverArchive(ctx, server, recent);
       return;
     }
   }
@@ -89,9 +87,7 @@ async function createAndWait(
   }
   const finished = await waiter.wait(backup, deadline);
   report(ctx, finished);
-  // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
-  await fetchArchive(ctx, server, finished);
-  await offerDownloadUrl(ctx, server, finished);
+  await deliverArchive(ctx, server, finished);
   if (hasRetentionRule(settings)) await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
 

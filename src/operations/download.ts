@@ -2,7 +2,8 @@ import { ActionError } from '../errors.js';
 import { backupState } from '../panel/types.js';
 import type { OperationContext } from './context.js';
 import { describeBackup } from './get.js';
-import { fetchArchive } from './fetch-archive.js';
+import { deliverArchive } from './fetch-archive.js';
+import { Output } from '../constants.js';
 import { readTargetBackup } from './target-backup.js';
 
 /** `download`: a fresh signed URL for a successful backup. */
@@ -18,9 +19,12 @@ export async function downloadOperation(ctx: OperationContext): Promise<void> {
         (state === 'pending' ? ' Wait for it to finish (operation: create waits by default), then run again.' : ' Use another backup, e.g. backup-id: latest.'),
     );
   }
-  // The archive first: its URL is used up by the transfer, so download-url gets a fresh one after.
-  await fetchArchive(ctx, server, backup);
-  const url = await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid);
-  ctx.outputs.setDownloadUrl(url, backup);
-  ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+  if (ctx.settings.downloadPath !== undefined) {
+    await deliverArchive(ctx, server, backup);
+  } else {
+    ctx.outputs.setDownloadUrl(await ctx.client.getDownloadUrl(ctx.serverId, backup.uuid), backup);
+  }
+  if (ctx.outputs.get(Output.DownloadUrl)) {
+    ctx.log.info('download-url holds a fresh, unused signed URL (masked in logs; single use on the daemon, valid 15 minutes).');
+  }
 }

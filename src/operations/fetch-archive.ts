@@ -1,7 +1,23 @@
 import { downloadArchive, resolveDownloadTarget } from '../download/download-archive.js';
 import type { Backup, ServerInfo } from '../panel/types.js';
 import type { OperationContext } from './context.js';
+import { offerDownloadUrl } from './download-url.js';
 import { requirePermission } from './server.js';
+
+/**
+ * The archive (when download-path asks for it), then a fresh `download-url`: the transfer uses up
+ * its URL, so the output gets one asked for afterwards. The backup itself succeeded, so the
+ * output is offered even when the download failed, for a later step to try again.
+ */
+export async function deliverArchive(ctx: OperationContext, server: ServerInfo, backup: Backup): Promise<void> {
+  try {
+    await fetchArchive(ctx, server, backup);
+  } catch (error) {
+    if (!ctx.signal.aborted) await offerDownloadUrl(ctx, server, backup).catch(() => undefined);
+    throw error;
+  }
+  await offerDownloadUrl(ctx, server, backup);
+}
 
 /**
  * `download-path`: streams the archive of a successful backup to disk, verified against the

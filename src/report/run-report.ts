@@ -19,6 +19,8 @@ export interface RunReport {
   startedAt: number;
   /** The backup acted on. */
   backup?: Backup;
+  /** The name of a backup whose create request went out without a clear answer (yet). */
+  creating?: string;
   /** Overrides the backup's own state in the summary (`restoring`, `restored`, `skipped`). */
   status?: string;
   /** `list`: every backup, newest first. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { act, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
@@ -32,4 +35,37 @@ it.each(['SIGINT', 'SIGTERM'] as const)('on %s exits within 2 s, non-zero, namin
   expect(run.outputs.status).toBe('pending');
   expect(run.errors[0]).toContain(`cancelled by ${signal}`);
   expect(run.errors[0]).toContain(`Backup ${uuid} ('cancel-me') is still running on the panel`);
+});
+
+it('names the backup a cancelled create request may have started', async () => {
+  panel.sim.fault({ route: 'backups.create', kind: 'delay', ms: 3_000 });
+  const run = await act(panel, { name: 'cancel-create' }, { cancel: { signal: 'SIGINT', when: (stdout) => stdout.includes('Creating backup') } });
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs['backup-uuid']).toBeUndefined();
+  expect(run.errors[0]).toContain(
+    "the step was cancelled by SIGINT. The request to create backup 'cancel-create' was sent but not answered: the panel may have started it. Look for it with operation: list.",
+  );
+});
+
+it.each([
+  ['SIGINT', undefined],
+  ['SIGINT then SIGTERM', { signal: 'SIGTERM', afterMs: 0 }],
+] as const)('cancelled mid-download (%s) leaves no partial archive', async (_, then) => {
+  panel.sim.settings.archiveBytes = 400 * 1024 * 1024;
+  const backup = panel.sim.addBackup(panel.server.identifier, { name: 'big' });
+  const workspace = mkdtempSync(join(tmpdir(), 'cancel-dl-'));
+  try {
+    const run = await act(
+      panel,
+      { operation: 'download', 'backup-id': backup.uuid, 'download-path': 'dl/' },
+      { cwd: workspace, cancel: { signal: 'SIGINT', when: (stdout) => /Downloaded .* \(\d+%\)/.test(stdout), ...(then ? { then } : {}) } },
+    );
+    expect(run.exitCode).toBe(1);
+    // A second signal takes the forced exit, which names it.
+    expect(run.errors[0]).toContain(then ? 'cancelled by SIGTERM' : 'cancelled by SIGINT');
+    expect(readdirSync(join(workspace, 'dl'))).toEqual([]);
+    expect(run.outputs.path).toBeUndefined();
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
 });

@@ -81,6 +81,20 @@ describe('download-path', () => {
     expect(run.outputs.path).toBeUndefined();
   });
 
+  it('still offers a fresh download-url when the backup succeeded but its download failed', async () => {
+    panel.sim.fault({ route: 'wings.download', kind: 'corrupt', times: 2 });
+    const run = await act(panel, { 'download-path': 'dl/' }, { cwd: workspace });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('successful');
+    expect(run.outputs.path).toBeUndefined();
+    expect(downloads()).toHaveLength(2);
+    // A third URL, asked for after the failed transfers and never used.
+    expect(countRoute(panel, 'backups.download')).toBe(3);
+    const fresh = await fetch(run.outputs['download-url']!);
+    expect(fresh.status).toBe(200);
+    await fresh.arrayBuffer();
+  });
+
   it('recovers from one corrupted transfer', async () => {
     const backup = panel.sim.addBackup(panel.server.identifier, { name: 'nightly' });
     panel.sim.fault({ route: 'wings.download', kind: 'corrupt' });

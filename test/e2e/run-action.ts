@@ -29,7 +29,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   cwd?: string;
   /** Sends this signal once `when` returns true for the output so far. */
-  cancel?: { signal: NodeJS.Signals; when: (stdout: string) => boolean };
+  /** Sends `signal` once `when` holds; with `then`, another signal that many ms later (the runner's escalation, hurried). */
+  cancel?: { signal: NodeJS.Signals; when: (stdout: string) => boolean; then?: { signal: NodeJS.Signals; afterMs: number } };
   /** Called with the output so far on every chunk (to act at a moment of the run). */
   onStdout?: (stdout: string) => void;
   timeoutMs?: number;
@@ -78,6 +79,8 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
     if (options.cancel && !cancelled && options.cancel.when(stdout)) {
       cancelled = true;
       child.kill(options.cancel.signal);
+      const then = options.cancel.then;
+      if (then) setTimeout(() => child.exitCode === null && child.kill(then.signal), then.afterMs);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { downloadArchive, resolveDownloadTarget } from '../../src/download/download-archive.js';
+import { removeTemporariesNow } from '../../src/download/temporary-files.js';
 import type { DownloadArchiveOptions } from '../../src/download/download-archive.js';
 import { ActionError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/http/transport.js';
@@ -45,6 +46,10 @@ function sha1Of(size: number): string {
   return hash.digest('hex');
 }
 
+function sha1File(path: string): string {
+  return createHash('sha1').update(readFileSync(path)).digest('hex');
+}
+
 function sha256Of(size: number): string {
   const hash = createHash('sha256');
   for (const chunk of archiveChunks(size, MiB)) hash.update(chunk);
@@ -60,7 +65,7 @@ type Behaviour =
   | { kind: 'truncate'; after: number }
   | { kind: 'corrupt'; at: number }
   | { kind: 'stall'; after: number }
-  | { kind: 'status'; status: number; body: string; contentType?: string }
+  | { kind: 'status'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
   | { kind: 'length'; declared: number }
   | { kind: 'chunked'; size: number };
 
@@ -119,7 +124,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 async function serve(res: ServerResponse, behaviour: Behaviour, size: number): Promise<void> {
   if (behaviour.kind === 'status') {
-    res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json' }).end(behaviour.body);
+    res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json', ...behaviour.headers }).end(behaviour.body);
     return;
   }
   const headers: Record<string, string | number> = {
@@ -327,11 +332,59 @@ describe('downloadArchive', () => {
     expect(error.message).toContain(`expected sha256:${'0'.repeat(64)}, got sha256:${sha256Of(SIZE)}`);
   });
 
-  it('verifies the size only, with a warning, when the panel has no checksum', async () => {
-    const result = await downloadArchive(options({ backup: backupOf(SIZE, { checksum: null }) }));
-    expect(result.sha1).toBe(sha1Of(SIZE));
-    expect(log.lines).toContain(`warning: The panel has no checksum for backup ${UUID} ('octo/site@abc1234 run 1.1'): only the archive's size will be verified.`);
-    expect(log.lines.at(-1)).toContain("size matches the panel's");
+  it('refuses, before asking for a URL, a backup whose archive could not be verified', async () => {
+    const label = `backup ${UUID} ('octo/site@abc1234 run 1.1') cannot be downloaded and verified`;
+    const none = await failure(downloadArchive(options({ backup: backupOf(SIZE, { checksum: null }) })));
+    expect(none.message).toContain(`${label}: the panel reports no checksum for it, so an intact archive could not be told from a broken or empty one.`);
+    const odd = await failure(downloadArchive(options({ backup: backupOf(SIZE, { checksum: 'md5:abc' }) })));
+    expect(odd.message).toContain(`${label}: the panel's checksum for it has an unknown format ('md5:abc')`);
+    const empty = await failure(downloadArchive(options({ backup: backupOf(0, { checksum: `sha1:${'da39a3ee5e6b4b0d3255bfef95601890afd80709'}` }) })));
+    expect(empty.message).toContain(`${label}: the panel reports its size as 0 bytes`);
+    expect(issued).toHaveLength(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never follows a redirect of a signed URL, and does not retry it', async () => {
+    const elsewhere = 'https://elsewhere.example:9443/steal?token=eyJabc.def.ghi';
+    const error = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 302, body: '', headers: { location: elsewhere } }) })));
+    expect(issued).toHaveLength(1);
+    expect(daemon.requests).toHaveLength(1);
+    expect(error.message).toContain(`${daemon.origin} answered 302, a redirect to https://elsewhere.example:9443 (one attempt). Signed download URLs are not followed through redirects`);
+    expect(error.message).not.toContain('steal');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes an error page sent with 200 for what it is, with the text it carries', async () => {
+    const page = JSON.stringify({ error: 'Access denied by the gateway' });
+    const jsonError = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 200, body: page }) })));
+    expect(jsonError.message).toContain(`${daemon.origin} answered 200 with JSON instead of the archive: "Access denied by the gateway" (one attempt). Something in front of the node`);
+    const html = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 200, body: '<html>Sign in</html>', contentType: 'text/html; charset=utf-8' }) })));
+    expect(html.message).toContain('answered 200 with an HTML page instead of the archive');
+    const other = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'status', status: 204, body: '' }) })));
+    expect(other.message).toContain(`${daemon.origin} answered 204 (one attempt). The daemon sends the archive with 200`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('says when it replaces an existing file, and replaces a symbolic link, not what it points to', async () => {
+    writeFileSync(join(dir, `${UUID}.tar.gz`), 'old archive');
+    await downloadArchive(options());
+    expect(log.lines).toContain(`info: Replacing the existing file ${join(dir, `${UUID}.tar.gz`)} (11 B).`);
+    expect(sha1File(join(dir, `${UUID}.tar.gz`))).toBe(sha1Of(SIZE));
+
+    const pointedAt = join(dir, 'keep-me.txt');
+    writeFileSync(pointedAt, 'untouched');
+    const link = join(dir, 'link.tar.gz');
+    symlinkSync(pointedAt, link);
+    await downloadArchive(options({ target: link }));
+    expect(log.lines).toContain(`info: ${link} is a symbolic link: the link itself is replaced by the archive; the file it points to is left as it is.`);
+    expect(lstatSync(link).isSymbolicLink()).toBe(false);
+    expect(readFileSync(pointedAt, 'utf8')).toBe('untouched');
+  });
+
+  it('writes a progress line while no data arrives', async () => {
+    const result = await downloadArchive(options({ progressIntervalMs: 200, idleTimeoutMs: 1_500, freshUrl: urls({ kind: 'stall', after: MiB }, { kind: 'ok' }) }));
+    expect(result.attempts).toBe(2);
+    expect(log.lines.filter((line) => line.startsWith('info: Downloaded 1.0 MiB of 3.0 MiB (33%) at 0 B/s')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('treats a Content-Length other than the panel’s size as a mismatch without reading the body', async () => {
@@ -412,6 +465,16 @@ describe('downloadArchive', () => {
     expect(Date.now() - abortedAt).toBeLessThan(1_000);
     expect(readdirSync(dir)).toEqual([]);
     expect(issued).toHaveLength(1);
+  });
+
+  it('registers its temporary file, so that a forced exit can remove it', async () => {
+    const controller = new AbortController();
+    const promise = downloadArchive(options({ signal: controller.signal, freshUrl: urls({ kind: 'stall', after: MiB }) }));
+    while (!readdirSync(dir).some((name) => name.endsWith('.part'))) await new Promise((resolve) => setTimeout(resolve, 5));
+    removeTemporariesNow(); // what the forced exit after a cancellation runs
+    expect(readdirSync(dir)).toEqual([]);
+    controller.abort(new Error('cancelled'));
+    await failure(promise);
   });
 
   it('passes on a failure to get a URL, leaving nothing behind', async () => {
