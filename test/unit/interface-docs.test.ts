@@ -57,3 +57,53 @@ describe('action.yml, the code and the README describe the same interface', () =
     expect(ci).toMatch(/^npm test$/m);
   });
 });
+
+describe("the README's workflow examples", () => {
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const USES = 'pterodactyl-backup-action/pterodactyl-backup-action@';
+  type Step = { id?: string; uses?: string; with?: Record<string, unknown> };
+
+  /** A block is a whole workflow, a list of steps, or steps cut out of a job (indented). */
+  function stepsOf(block: string): Step[] {
+    const parsed = parse(block.includes('\njobs:') || block.startsWith('name:') || block.startsWith('on:') ? block : dedent(block)) as unknown;
+    const found: Step[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        if (typeof (node as Step).uses === 'string' || 'run' in node) found.push(node as Step);
+        Object.values(node).forEach(visit);
+      }
+    };
+    visit(parsed);
+    return found;
+  }
+
+  function dedent(block: string): string {
+    const indent = Math.min(...block.split('\n').filter((line) => line.trim()).map((line) => /^ */.exec(line)![0].length));
+    return block
+      .split('\n')
+      .map((line) => line.slice(indent))
+      .join('\n');
+  }
+
+  it('are valid YAML', () => {
+    expect(blocks.length).toBeGreaterThan(5);
+    for (const block of blocks) expect(() => stepsOf(block), block.slice(0, 120)).not.toThrow();
+  });
+
+  it("use only this action's inputs, and read only its outputs", () => {
+    let checked = 0;
+    for (const block of blocks) {
+      const ours = stepsOf(block).filter((step) => step.uses?.startsWith(USES));
+      checked += ours.length;
+      for (const step of ours) for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `input ${input}`).toContain(input);
+      for (const step of ours.filter((s) => s.id)) {
+        for (const match of block.matchAll(new RegExp(`steps\\.${step.id}\\.outputs\\.([\\w-]+)`, 'g'))) {
+          expect(Object.keys(action.outputs), `output ${match[1]}`).toContain(match[1]);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(8);
+  });
+});
