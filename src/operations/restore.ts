@@ -3,7 +3,7 @@ import { isUnclearFailure } from '../panel/unclear-failure.js';
 import { estimatePanelNow } from '../panel/clock.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState, hasPermission } from '../panel/types.js';
-import type { Backup } from '../panel/types.js';
+import type { Backup, ServerInfo } from '../panel/types.js';
 import { didRestoreStart, START_SETTLE_MS } from '../restore/confirm-start.js';
 import { awaitRestoreOutcome } from '../restore/outcome.js';
 import { formatElapsed } from '../format.js';
@@ -29,15 +29,8 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     needs.push(['control.stop', 'stop the server before the restore (or set restart-server: false)']);
     needs.push(['control.start', 'start the server again after the restore (or set restart-server: false)']);
   }
-  const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs);
-  if (server.status !== null) {
-    throw new ActionError(
-      server.status === 'restoring_backup'
-        ? 'a restore is already running on this server. Wait for it to finish, then run again.'
-        : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again.`,
-    );
-  }
-
+  // The status first: while it is set, the panel answers 409 on every backup route.
+  const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs, refuseUnlessIdle);
   refuseUnlessRestorable(backup);
   const { backups } = await ctx.client.listBackups(ctx.serverId);
   const running = backups.find((other) => backupState(other) === 'pending');
@@ -47,10 +40,13 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     );
   }
 
+  if (!settings.restartServer) await checkLeftRunning(ctx);
+
   // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
   const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
   let powerBefore: PowerState | undefined;
   let restartAfter = false;
+  let stoppedHere = false;
   try {
     powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
     restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
@@ -58,7 +54,10 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
       dryRunNote(ctx, backup, powerBefore, restartAfter);
       return;
     }
-    if (watch && powerBefore !== 'offline') await stopServer(ctx, deadline, watch);
+    if (watch && powerBefore !== 'offline') {
+      await stopServer(ctx, deadline, watch);
+      stoppedHere = powerBefore !== undefined && wasRunning(powerBefore);
+    }
   } finally {
     watch?.close();
   }
@@ -68,8 +67,8 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
   try {
     await sendRestore(ctx, backup, restoreAt);
   } catch (error) {
-    // Refused before anything changed: bring back the server this run stopped.
-    if (restartAfter && nothingChanged(error, settings.truncate)) {
+    // Refused before anything changed: bring back the server this run stopped (wait or not).
+    if (stoppedHere && nothingChanged(error, settings.truncate)) {
       log.info('The restore was refused and nothing was restored; starting the server again.');
       await startServer(ctx).catch((startError: unknown) => log.warning(`The server could not be started again: ${(startError as Error).message}`));
     }
@@ -101,10 +100,52 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
       "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
     log.warning(note);
     ctx.report.notes.push(note);
+    if (restartAfter && settings.truncate) {
+      // A failed truncating restore leaves the files gone or partial; a game started on them may
+      // write a new world over what is left.
+      const left =
+        'The server is left stopped: with truncate, a restore that failed leaves its files deleted or partial. Check them, then start it in the panel.';
+      log.warning(left);
+      ctx.report.notes.push(left);
+      return;
+    }
   } else {
     log.info(`Backup ${backup.uuid} was restored.`);
   }
-  if (restartAfter) await startServer(ctx);
+  if (restartAfter) {
+    await startServer(ctx).catch((error: unknown) => {
+      throw ctx.signal.aborted ? error : new ActionError(`backup ${backup.uuid} was restored, but ${(error as Error).message}`, { cause: error });
+    });
+  }
+}
+
+/** A restore is possible only while the server has no status (installing, transferring, restoring, ...). */
+function refuseUnlessIdle(server: ServerInfo): void {
+  if (server.status === null) return;
+  throw new ActionError(
+    server.status === 'restoring_backup'
+      ? 'a restore is already running on this server. Wait for it to finish, then run again. Nothing was changed.'
+      : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again. Nothing was changed.`,
+  );
+}
+
+/**
+ * With restart-server: false the action leaves the power alone, but the daemon does not: it stops
+ * a running server for the restore, after deleting its files when truncating, and never starts it
+ * again (wings.md §6). Refused with truncate while the server runs; otherwise said out loud.
+ */
+async function checkLeftRunning(ctx: OperationContext): Promise<void> {
+  const { currentState } = await ctx.client.getResources(ctx.serverId);
+  if (currentState === 'offline') return;
+  if (ctx.settings.truncate) {
+    throw new ActionError(
+      `the server is ${currentState} and restart-server is false: with truncate the daemon deletes every server file while the server is still running, and only then stops it. ` +
+        'Set restart-server: true (needs control.stop and control.start), or stop the server first. Nothing was changed.',
+    );
+  }
+  const note = `The server is ${currentState}: the daemon stops it for the restore and does not start it again, so with restart-server: false it is left stopped.`;
+  ctx.log.warning(note);
+  ctx.report.notes.push(note);
 }
 
 function describeRestore(backup: Backup, truncate: boolean): string {
@@ -151,7 +192,7 @@ async function sendRestore(ctx: OperationContext, backup: Backup, restoreAt: num
     const unclear = isUnclearFailure(error) && !(error instanceof PanelError && error.code === 'DaemonConnectionException');
     if (error instanceof PanelError && error.status === 429) {
       throw new ActionError(
-        `the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`,
+        `the panel throttled the restore (${error.detail}): Pelican allows 3 restores per 15 minutes per server, and every panel limits the requests of a key per minute. Wait, then run again. Nothing was restored.`,
         { cause: error },
       );
     }

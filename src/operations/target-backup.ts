@@ -11,11 +11,14 @@ import { readServer, requirePermission } from './server.js';
 export async function readTargetBackup(
   ctx: OperationContext,
   needs: Array<[permission: string, purpose: string]>,
+  /** Refusals that depend on the server alone, made before the backup is read. */
+  checkServer?: (server: ServerInfo) => void,
 ): Promise<{ server: ServerInfo; backup: Backup; panelDate: Date | undefined; readAt: number }> {
   const view = await readServer(ctx);
   const readAt = ctx.now();
   requirePermission(view.server, 'backup.read', 'read backups');
   for (const [permission, purpose] of needs) requirePermission(view.server, permission, purpose);
+  checkServer?.(view.server);
   const backup = await resolveBackup(ctx, ctx.settings.backupId!);
   ctx.outputs.setBackup(backup);
   ctx.report.backup = backup;

@@ -59,7 +59,12 @@ async function readRestoreEntries(ctx: OperationContext): Promise<ActivityEntry[
  * log knows.
  */
 function outcomeFrom(entries: ActivityEntry[], notBefore: number): RestoreOutcome {
-  for (const entry of entriesSince(entries, notBefore)) {
+  // An outcome older than this run's own request entry belongs to an earlier restore that ended
+  // inside the window's margin. (Same-second entries count: the log's order within a second is not
+  // the order they were written in.)
+  const request = entriesSince(entries, notBefore).find((entry) => entry.event === REQUESTED);
+  const since = request ? Math.max(notBefore, Date.parse(request.timestamp)) : notBefore;
+  for (const entry of entriesSince(entries, since)) {
     if (entry.event === COMPLETE) return 'restored';
     if (FAILED.includes(entry.event)) return 'failed';
   }

@@ -12,6 +12,8 @@ export type { PowerState, PowerWatch } from './power-state.js';
 
 /** How long a stop may take before the server is killed (interface: restart-server). */
 export const STOP_BEFORE_KILL_MS = 60_000;
+/** How long a server may still show `running` after a stop whose answer was lost before it is sent again. */
+export const STOP_RESEND_MS = 10_000;
 /** How long to wait for a kill to show; the panel caches /resources for about 20 s (panel-api.md §11). */
 const KILL_SETTLE_MS = 45_000;
 /** /resources is cached for about 20 s, so reading it more often than this only costs requests. */
@@ -82,15 +84,24 @@ export async function stateBeforeRestore(ctx: OperationContext, watch: PowerWatc
  * `deadline` — before anything has been restored.
  */
 export async function stopServer(ctx: OperationContext, deadline: number, watch: PowerWatch): Promise<void> {
-  const started = ctx.now();
+  const began = ctx.now();
+  let started = began;
   ctx.log.info('Stopping the server before the restore.');
-  await sendSignalOnce(ctx, 'stop');
+  let stopUnclear = (await sendSignalOnce(ctx, 'stop')) === 'unclear';
   let killedAt: number | undefined;
   for (;;) {
     const { state, fresh } = await watch.read();
     if (state === 'offline' && fresh) {
-      ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - started)}.`);
+      ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - began)}.`);
       return;
+    }
+    // A stop whose answer was lost may never have arrived: a server still simply running (not
+    // stopping) a while later gets one more stop, read first, before the kill clock starts.
+    if (stopUnclear && state === 'running' && fresh && ctx.now() - started >= STOP_RESEND_MS) {
+      ctx.log.info(`The server is still running ${formatElapsed(ctx.now() - started)} after the unanswered stop; sending stop once more.`);
+      stopUnclear = false;
+      started = ctx.now();
+      await sendSignalOnce(ctx, 'stop');
     }
     const elapsed = ctx.now() - started;
     if (killedAt === undefined && elapsed >= STOP_BEFORE_KILL_MS) {
@@ -111,6 +122,15 @@ export async function stopServer(ctx: OperationContext, deadline: number, watch:
 
 /** Starts the server again after a restore. */
 export async function startServer(ctx: OperationContext): Promise<void> {
+  try {
+    await sendStart(ctx);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    throw new ActionError(`the server could not be started again: ${(error as Error).message}. Start it in the panel.`, { cause: error });
+  }
+}
+
+async function sendStart(ctx: OperationContext): Promise<void> {
   const result = await sendSignalOnce(ctx, 'start');
   if (result === 'unclear') {
     const state = (await ctx.client.getResources(ctx.serverId)).currentState;

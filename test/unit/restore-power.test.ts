@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { stateBeforeRestore, stopServer, STOP_BEFORE_KILL_MS } from '../../src/restore/power.js';
+import { stateBeforeRestore, stopServer, STOP_BEFORE_KILL_MS, STOP_RESEND_MS } from '../../src/restore/power.js';
 import { isFreshSince, PanelPowerWatch, RESOURCES_CACHE_MS } from '../../src/restore/power-state.js';
 import type { OperationContext } from '../../src/operations/context.js';
+import { NetworkError } from '../../src/http/network-error.js';
 
 /** A context on a virtual clock whose server reports the given states in turn. */
-function fakeContext(states: (now: number, signals: string[]) => string) {
+function fakeContext(states: (now: number, signals: string[]) => string, lost: string[] = []) {
   let now = 0;
   const signals: string[] = [];
   const lines: string[] = [];
@@ -19,6 +20,12 @@ function fakeContext(states: (now: number, signals: string[]) => string) {
     client: {
       sendPowerSignal: async (_id: string, signal: string) => {
         signals.push(`${signal}@${now}`);
+        // The answer to this one is lost on the way back (and the signal never reached the server).
+        if (lost[0] === signal) {
+          lost.shift();
+          signals.pop();
+          throw new NetworkError('reset', 'the connection was reset');
+        }
       },
       getResources: async () => {
         reads.push(now);
@@ -56,6 +63,27 @@ describe('stopServer', () => {
     const { ctx, watch, signals } = fakeContext(() => 'stopping');
     await expect(stopServer(ctx, 3_600_000, watch)).rejects.toThrow(/the server did not stop \(still stopping .* after a kill\); nothing was restored/);
     expect(signals.map((s) => s.split('@')[0])).toEqual(['stop', 'kill']);
+  });
+
+  it('sends stop once more when the first got no answer and the server is still simply running', async () => {
+    const { ctx, watch, signals, lines } = fakeContext((_now, sent) => (sent.some((s) => s.startsWith('stop')) ? 'offline' : 'running'), ['stop']);
+    await stopServer(ctx, 3_600_000, watch);
+    // The panel's reading is fresh only after its 20 s cache; then one more stop, no kill.
+    expect(signals.map((s) => s.split('@')[0])).toEqual(['stop']);
+    expect(Number(signals[0]!.split('@')[1])).toBeGreaterThanOrEqual(STOP_RESEND_MS);
+    expect(lines.join('\n')).toMatch(/still running .* after the unanswered stop; sending stop once more/);
+  });
+
+  it('does not send stop again while the server is stopping after an unanswered stop', async () => {
+    let stopping = false;
+    const { ctx, watch, signals } = fakeContext((now) => (now >= 30_000 ? 'offline' : stopping ? 'stopping' : 'running'), []);
+    ctx.client.sendPowerSignal = async (_id: string, signal: string) => {
+      signals.push(`${signal}@${ctx.now()}`);
+      stopping = true; // it arrived; only the answer was lost
+      throw new NetworkError('reset', 'the connection was reset');
+    };
+    await stopServer(ctx, 3_600_000, watch);
+    expect(signals.map((s) => s.split('@')[0])).toEqual(['stop']);
   });
 
   it('fails when wait-timeout ends first', async () => {

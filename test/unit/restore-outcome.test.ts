@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { OperationContext } from '../../src/operations/context.js';
+import type { ActivityEntry } from '../../src/panel/types.js';
+import { awaitRestoreOutcome } from '../../src/restore/outcome.js';
+
+const T = Date.parse('2026-11-26T03:00:00Z');
+const at = (seconds: number) => new Date(T + seconds * 1000).toISOString().replace('.000Z', '+00:00');
+const entry = (event: string, seconds: number): ActivityEntry => ({ id: `${event}@${seconds}`, event, timestamp: at(seconds), properties: {} });
+
+/** A context on a virtual clock whose activity log (newest first) is `log`. */
+function withLog(log: ActivityEntry[]) {
+  let now = T + 60_000;
+  const ctx = {
+    serverId: '1a2b3c4d',
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+    client: { listActivity: async () => log },
+  } as unknown as OperationContext;
+  return ctx;
+}
+
+describe('awaitRestoreOutcome', () => {
+  it("reads this restore's outcome", async () => {
+    const ctx = withLog([entry('server:backup.restore-complete', 20), entry('server:backup.restore', 10)]);
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('restored');
+    const failed = withLog([entry('server.backup.restore-failed', 20), entry('server:backup.restore', 10)]);
+    expect(await awaitRestoreOutcome(failed, T + 8_000)).toBe('failed');
+  });
+
+  it("ignores an earlier restore's outcome inside the window's margin, older than this run's request", async () => {
+    // The window starts at 8 s; an earlier restore ended at 9 s; this one was requested at 10 s.
+    const ctx = withLog([entry('server:backup.restore', 10), entry('server:backup.restore-complete', 9), entry('server:backup.restore', 2)]);
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('unknown');
+  });
+
+  it('counts an outcome in the same second as the request, whatever their order in the log', async () => {
+    const ctx = withLog([entry('server:backup.restore', 10), entry('server:backup.restore-complete', 10)]);
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('restored');
+  });
+
+  it('ignores everything before the window', async () => {
+    const ctx = withLog([entry('server:backup.restore-failed', 5), entry('server:backup.restore', 4)]);
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('unknown');
+  });
+});
