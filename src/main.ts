@@ -6,7 +6,7 @@ import { HttpTransport } from './http/transport.js';
 import { readInputs } from './inputs/read-inputs.js';
 import type { Settings } from './inputs/settings.js';
 import type { Log } from './operations/context.js';
-import { runFleet } from './fleet/run-fleet.js';
+import { runFleet, unansweredCreate } from './fleet/run-fleet.js';
 import { RateBudget } from './http/rate-budget.js';
 import { runOperation } from './operations/run-operation.js';
 import { PanelClient } from './panel/client.js';
@@ -112,11 +112,17 @@ function cancellationMessage(error: CancelledError, outputs: OutputCollector, se
   const fleet = report.fleet;
   if (fleet) {
     const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
+    const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.includes('was sent but not answered'));
     return (
       `the step was ${error.message}.` +
       (running.length > 0
         ? ` Still running on the panel, and will finish on their own (look them up with operation: get): ${running
             .map((result) => `server ${result['server-id']}: backup ${result['backup-uuid']} ('${result['backup-name'] ?? ''}')`)
+            .join('; ')}.`
+        : '') +
+      (unanswered.length > 0
+        ? ` Create requests sent but not answered, which the panel may have started (look for them with operation: list): ${unanswered
+            .map((result) => `server ${result['server-id']}: '${result['backup-name'] ?? ''}'`)
             .join('; ')}.`
         : '')
     );
@@ -129,9 +135,7 @@ function cancellationMessage(error: CancelledError, outputs: OutputCollector, se
     (running
       ? ` Backup ${uuid} ('${outputs.get(Output.BackupName) ?? ''}') is still running on the panel and will finish on its own; look it up with operation: get and backup-id: ${uuid}.`
       : '') +
-    (mayExist
-      ? ` The request to create backup '${report.creating}' was sent but not answered: the panel may have started it. Look for it with operation: list.`
-      : '')
+    (mayExist ? ` ${unansweredCreate(report.creating!)}` : '')
   );
 }
 

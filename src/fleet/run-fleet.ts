@@ -91,11 +91,19 @@ async function runOnServer(base: FleetBase, serverId: string, outputs: OutputCol
     return resultFrom(serverId, outputs, null, skipped);
   } catch (error) {
     // Cancelled: keep what this server's run knew (a backup it started is still running).
-    if (base.signal.aborted) return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.`, null);
+    if (base.signal.aborted) {
+      const unanswered = report.creating !== undefined && !outputs.get('backup-uuid') ? ` ${unansweredCreate(report.creating)}` : '';
+      return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.${unanswered}`, null);
+    }
     const message = secrets.redact(describeFailure(error, { serverId }));
     serverLog.warning(message);
     return resultFrom(serverId, outputs, message, null);
   }
+}
+
+/** Said when the step ends while a create request is out without an answer. */
+export function unansweredCreate(name: string): string {
+  return `The request to create backup '${name}' was sent but not answered: the panel may have started it. Look for it with operation: list.`;
 }
 
 function notRun(serverId: string): FleetResult {

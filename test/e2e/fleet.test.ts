@@ -117,4 +117,18 @@ describe('fleet mode', () => {
     expect(run.errors[0]).toMatch(/^the step was cancelled by SIGINT\. Still running on the panel, and will finish on their own/);
     expect(panel.sim.requests.filter((r) => r.route === 'backups.create')).toHaveLength(2);
   });
+
+  it('on cancellation names the servers whose create request was unanswered', async () => {
+    panel.sim.fault({ route: 'backups.create', kind: 'delay', ms: 3_000, times: 2 });
+    const run = await act(panel, { 'server-id': `${panel.server.identifier},${second.identifier}`, name: 'fleet-cancel' }, {
+      cancel: { signal: 'SIGINT', when: (stdout) => stdout.split('Creating backup').length > 2 },
+    });
+    expect(run.exitCode).toBe(1);
+    for (const result of results(run)) {
+      expect(result.error).toContain("The request to create backup 'fleet-cancel' was sent but not answered: the panel may have started it.");
+    }
+    expect(run.errors[0]).toContain(
+      `Create requests sent but not answered, which the panel may have started (look for them with operation: list): server ${panel.server.identifier}: 'fleet-cancel'; server ${second.identifier}: 'fleet-cancel'.`,
+    );
+  });
 });
