@@ -58,6 +58,20 @@ export const E = {
       'AccessDeniedHttpException',
       'You are attempting to use an application API key on an endpoint that requires a client API key.',
     ),
+  // app/Http/Middleware/RequireTwoFactorAuthentication.php, app/Exceptions/Http/TwoFactorAuthRequiredException.php
+  twoFactorRequired: (): HttpError =>
+    new HttpError(
+      400,
+      'TwoFactorAuthRequiredException',
+      'Two-factor authentication is required on this account in order to access this endpoint.',
+    ),
+  // app/Http/Middleware/Api/AuthenticateIPAccess.php
+  ipNotAllowed: (ip: string): HttpError =>
+    new HttpError(
+      403,
+      'AccessDeniedHttpException',
+      `This IP address (${ip}) does not have permission to access the API using these credentials.`,
+    ),
   // ClientApiRequest::authorize failing
   forbidden: (): HttpError => new HttpError(403, 'AccessDeniedHttpException', 'This action is unauthorized.'),
   // app/Exceptions/Http/Server/ServerStateConflictException.php

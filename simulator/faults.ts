@@ -11,6 +11,12 @@ export const REQUEST_FAULTS: readonly FaultKind[] = [
   'rate-limit',
 ];
 
+/**
+ * The panel's kinds: those above, plus `delay-response`, which lets the handler run at once and
+ * holds its answer (e.g. a create whose backup finishes before the client hears of it).
+ */
+export const PANEL_REQUEST_FAULTS: readonly FaultKind[] = [...REQUEST_FAULTS, 'delay-response'];
+
 interface Entry {
   fault: Fault;
   left: number;

@@ -1,12 +1,14 @@
 // The panel's HTTP server: routing, then the middleware order of panel-api.md §1.2:
-// auth (401) → IsValidJson (400) → rate limit (429) → {server} (404) → application key (403)
+// auth (401) → IsValidJson (400) → 2FA (400) → key IP allow-list (403) → rate limit (429)
+// → {server} (404) → application key (403)
 // → server access (404) → server state (409) → {backup} (404) → handler (permission 403,
 // validation 422, controller logic).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { BlockList, isIPv6 } from 'node:net';
 import { E, HttpError, jsonReply, proxyHtmlPage, renderError } from './envelope.ts';
 import type { Reply } from './envelope.ts';
-import { REQUEST_FAULTS } from './faults.ts';
+import { PANEL_REQUEST_FAULTS } from './faults.ts';
 import { statusText } from './format.ts';
 import { cleanInput, expectsJson, parseBody, parseParams } from './input.ts';
 import type { Ctx, RouteDef } from './panel-context.ts';
@@ -111,6 +113,23 @@ export function conflictDetail(server: ServerModel): string | null {
   return null;
 }
 
+/** AuthenticateIPAccess: no list (or an empty one) allows any address; entries are addresses or CIDR ranges. */
+function ipAllowed(allowed: string[] | undefined, ip: string): boolean {
+  if (!allowed || allowed.length === 0) return true;
+  const list = new BlockList();
+  for (const entry of allowed) {
+    const [address = '', prefix] = entry.trim().split('/');
+    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
+    try {
+      if (prefix === undefined) list.addAddress(address, family);
+      else list.addSubnet(address, Number(prefix), family);
+    } catch {
+      // An entry that does not parse matches nothing.
+    }
+  }
+  return list.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
 /** Laravel's bearerToken(). */
 function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -148,7 +167,7 @@ function destroy(res: ServerResponse, rec: RecordedRequest): void {
   res.socket?.destroy();
 }
 
-async function pipeline(core: SimCore, base: Omit<Ctx, 'user' | 'key' | 'input'>, raw: Buffer): Promise<Reply> {
+async function pipeline(core: SimCore, base: Omit<Ctx, 'user' | 'key' | 'input'>, raw: Buffer, ip: string): Promise<Reply> {
   const renderCtx = {
     expectsJson: !core.settings.requireAcceptJson || expectsJson(base.headers),
     panelUrl: core.panelUrl,
@@ -162,6 +181,13 @@ async function pipeline(core: SimCore, base: Omit<Ctx, 'user' | 'key' | 'input'>
     // IsValidJson, then TrimStrings/ConvertEmptyStringsToNull on query and body
     const body = cleanInput(parseBody(raw, base.headers['content-type'])) as Record<string, unknown>;
     const ctx: Ctx = { ...base, user: auth.user, key: auth.key, input: { ...base.query, ...body } };
+    // RequireTwoFactorAuthentication (Pterodactyl's `api` group only); simulated accounts have no 2FA.
+    const twoFactor = core.settings.twoFactorRequired ?? 'none';
+    if (core.flavor === 'pterodactyl' && (twoFactor === 'all' || (twoFactor === 'admins' && auth.user.rootAdmin))) {
+      throw E.twoFactorRequired();
+    }
+    // AuthenticateIPAccess: the key's allowed_ips against $request->ip()
+    if (!ipAllowed(core.settings.keyAllowedIps?.[auth.key.token], ip)) throw E.ipNotAllowed(ip);
     // throttle:api.client — per user, one-minute window (RouteServiceProvider::configureRateLimiting)
     const limit = core.settings.rateLimitPerMinute;
     const r = core.generalLimiter.attempt(`api.client:${auth.user.uuid}`, limit, 60_000);
@@ -246,7 +272,7 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
   }
   rec.route = match.route.name;
 
-  const fault = core.faults.take(match.route.name, REQUEST_FAULTS);
+  const fault = core.faults.take(match.route.name, PANEL_REQUEST_FAULTS);
   if (fault) {
     switch (fault.kind) {
       case 'reset-before':
@@ -301,11 +327,14 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
       resHeaders: {},
     },
     raw,
+    // $request->ip(): the peer's address (no trusted proxies), IPv4-mapped IPv6 shown as IPv4.
+    (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.)/, ''),
   );
   if (fault?.kind === 'reset-after') {
     destroy(res, rec);
     return;
   }
+  if (fault?.kind === 'delay-response') await sleep(core, fault.ms);
   send(res, rec, reply, head);
 }
 

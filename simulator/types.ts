@@ -79,6 +79,17 @@ export interface SimSettings {
   tokenIssuer: string | undefined;
   /** The daemon's `allowed_origins` (`*` allows any). */
   wsAllowedOrigins: string[];
+  /**
+   * The panel's "Require 2-Factor Authentication" setting (`pterodactyl:auth:2fa_required`):
+   * `admins` refuses root admins, `all` every user (simulated accounts never have 2FA set up).
+   * Pterodactyl only: Pelican's API has no such middleware. Default `none`.
+   */
+  twoFactorRequired?: 'none' | 'admins' | 'all';
+  /**
+   * API keys' IP allow-lists (`allowed_ips`), by the full key (e.g. `sim.apiKey`): addresses or
+   * CIDR ranges. A key not listed, or with an empty list, may be used from any address.
+   */
+  keyAllowedIps?: Record<string, string[]>;
 }
 
 export interface SimulatorOptions {
@@ -133,6 +144,8 @@ export type Fault = {
   | { kind: 'reset-before' }
   | { kind: 'reset-after' }
   | { kind: 'delay'; ms: number }
+  /** Panel routes only: the request is processed at once, its answer held back `ms`. */
+  | { kind: 'delay-response'; ms: number }
   | { kind: 'rate-limit'; retryAfterSec?: number }
   | { kind: 'truncate'; afterBytes: number }
   | { kind: 'corrupt' }
