@@ -34,22 +34,26 @@ export async function waitWithEvents(
   let nextSafetyPoll = ctx.now() + safetyEvery;
   let lastProblem: string | undefined;
 
-  const read = async (): Promise<Backup> => {
-    try {
-      current = await ctx.client.getBackup(ctx.serverId, backup.uuid);
-      lastProblem = undefined;
-      onUpdate(current);
-    } catch (error) {
-      if (!isPassingReadFailure(error)) throw error;
-      lastProblem = (error as Error).message;
-      ctx.log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
-    }
-    return current;
+  const reader: BackupReader = {
+    async read() {
+      try {
+        current = await ctx.client.getBackup(ctx.serverId, backup.uuid);
+        lastProblem = undefined;
+        onUpdate(current);
+      } catch (error) {
+        if (!isPassingReadFailure(error)) throw error;
+        lastProblem = (error as Error).message;
+        ctx.log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
+      }
+      return current;
+    },
+    lastProblem: () => lastProblem,
   };
+  const read = reader.read;
 
   for (;;) {
     const seen = events.completed(backup.uuid);
-    if (seen) return confirmEvent(ctx, seen, read, deadline, onUpdate);
+    if (seen) return confirmEvent(ctx, seen, reader, deadline, onUpdate);
     const remaining = deadline - ctx.now();
     if (remaining <= 0) {
       if (backupState(await read()) !== 'pending') return current;
@@ -70,6 +74,13 @@ export async function waitWithEvents(
   }
 }
 
+/** Reads the backup over REST; a read that fails for a passing reason keeps the last known state. */
+interface BackupReader {
+  read(): Promise<Backup>;
+  /** Why the last read failed; undefined when it worked. */
+  lastProblem(): string | undefined;
+}
+
 /**
  * The socket says the backup finished: believe it once REST agrees. REST may lag a moment; a
  * failure event that REST never confirms means the daemon could not tell the panel (wings.md
@@ -78,10 +89,11 @@ export async function waitWithEvents(
 async function confirmEvent(
   ctx: OperationContext,
   event: BackupCompletedEvent,
-  read: () => Promise<Backup>,
+  reader: BackupReader,
   deadline: number,
   onUpdate: (backup: Backup) => void,
 ): Promise<Backup> {
+  const { read } = reader;
   ctx.log.info(`The daemon reports backup ${event.uuid} ${event.isSuccessful ? 'succeeded' : 'failed'}; confirming with the panel.`);
   const graceEnds = Math.min(deadline, ctx.now() + CONFIRM_GRACE_MS);
   for (;;) {
@@ -90,13 +102,22 @@ async function confirmEvent(
     if (ctx.now() >= graceEnds) break;
     await ctx.sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()));
   }
-  if (!event.isSuccessful) {
-    throw new ActionError(
-      `the daemon reported that backup ${event.uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
-        'the daemon may not have been able to tell the panel, which will mark it failed within about 6 hours. Check the node\'s Wings log, then run again.',
-    );
-  }
+  if (!event.isSuccessful) throw unconfirmedFailure(event.uuid, reader.lastProblem());
   // A success the panel has not recorded yet: keep polling REST, the source of truth.
   ctx.log.warning(`The daemon reports backup ${event.uuid} succeeded, but the panel does not show it yet; polling the panel.`);
   return pollBackup(ctx, await read(), deadline, onUpdate);
+}
+
+/** A failure event REST did not confirm: the panel still shows the backup running, or could not be read. */
+function unconfirmedFailure(uuid: string, lastProblem: string | undefined): ActionError {
+  if (lastProblem !== undefined) {
+    return new ActionError(
+      `the daemon reported that backup ${uuid} failed, but the panel could not be read to confirm it: ${lastProblem.replace(/\.$/, '')}. ` +
+        "Look the backup up with operation: get and this backup-id, check the node's Wings log, then run again.",
+    );
+  }
+  return new ActionError(
+    `the daemon reported that backup ${uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
+      "the daemon may not have been able to tell the panel, which will mark it failed within about 6 hours. Check the node's Wings log, then run again.",
+  );
 }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, countRoute, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
@@ -11,6 +13,15 @@ afterEach(async () => {
 });
 
 const viaEvent = /The daemon reports backup .* succeeded; confirming with the panel/;
+
+/** A local port on which nothing listens any more: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('wait-strategy auto (websocket)', () => {
   it('authenticates before the create and ends the wait on the event with few REST reads', async () => {
@@ -28,10 +39,16 @@ describe('wait-strategy auto (websocket)', () => {
 
   it('sees a backup that finishes before the create answer arrives', async () => {
     panel.sim.settings.backupDurationMs = 0;
-    panel.sim.fault({ route: 'backups.create', kind: 'delay', ms: 50 });
+    // The panel creates the backup (which the daemon finishes at once) and holds the answer.
+    panel.sim.fault({ route: 'backups.create', kind: 'delay-response', ms: 1_500 });
     const run = await act(panel, { 'poll-interval': '10s' });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(viaEvent);
+    // The completion event reached the action before the create's answer did.
+    const uuid = run.outputs['backup-uuid'];
+    const eventAt = run.stdout.indexOf(`::debug::Websocket: backup ${uuid} completed`);
+    expect(eventAt).toBeGreaterThanOrEqual(0);
+    expect(eventAt).toBeLessThan(run.stdout.indexOf(`Waiting for backup ${uuid}`));
     expect(run.durationMs).toBeLessThan(10_000);
   });
 
@@ -60,6 +77,37 @@ describe('wait-strategy auto (websocket)', () => {
     expect(run.exitCode).toBe(0);
     expect(countRoute(panel, 'server.websocket')).toBeGreaterThanOrEqual(2);
     expect(run.stdout).toMatch(viaEvent);
+  });
+
+  it('reads the panel at once when the completion is dropped because the token has expired', async () => {
+    panel.sim.settings.wsTokenLifetimeSec = 5;
+    // 'token expiring' does not come in time, and nothing else is sent: the completion is the
+    // first event after the expiry, and the daemon replaces it with a jwt error (wings.md §1.4).
+    panel.sim.settings.wsExpiryCheckMs = 600_000;
+    panel.sim.settings.wsStatsIntervalMs = 0;
+    panel.sim.settings.backupDurationMs = 7_000;
+    const run = await act(panel, { 'poll-interval': '10s' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe('successful');
+    expect(run.stdout).not.toMatch(viaEvent);
+    // Far before the safety poll (60 s).
+    expect(run.durationMs).toBeLessThan(20_000);
+    expect(countRoute(panel, 'server.websocket')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not wait for a stalled token renewal to read the panel after an expiry', async () => {
+    panel.sim.settings.wsTokenLifetimeSec = 5;
+    panel.sim.settings.wsExpiryCheckMs = 600_000;
+    panel.sim.settings.wsStatsIntervalMs = 0;
+    panel.sim.settings.backupDurationMs = 7_000;
+    // The renewal's token request hangs for 8 s.
+    panel.sim.fault({ route: 'server.websocket', kind: 'delay', ms: 8_000, skip: 1 });
+    const run = await act(panel, { 'poll-interval': '10s' });
+    expect(run.exitCode).toBe(0);
+    expect(countRoute(panel, 'server.websocket')).toBe(2);
+    // The wait ends with the REST read at the expiry (about 7 s), not once the renewal is through (about 15 s).
+    const finished = /Backup [0-9a-f-]{36} finished after (\d+)s\./.exec(run.stdout);
+    expect(Number(finished?.[1])).toBeLessThan(11);
   });
 
   it('falls back to polling, in one line, when the daemon rejects the Origin', async () => {
@@ -99,6 +147,49 @@ describe('wait-strategy auto (websocket)', () => {
     expect(run.stdout).toMatch(/Waiting by polling instead of the websocket: .*400/);
   });
 
+  it('falls back to polling, in one line, when the daemon refuses the connection', async () => {
+    const port = await closedPort();
+    // The panel hands out a socket address on which nothing listens (a daemon that is down).
+    const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = { iss: panel.sim.panelUrl, permissions: ['*'], server_uuid: panel.server.uuid, exp: Math.floor(Date.now() / 1000) + 600 };
+    const token = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(claims)}.c2lnbmF0dXJl`;
+    const socket = `ws://127.0.0.1:${port}/api/servers/${panel.server.uuid}/ws`;
+    panel.sim.fault({ route: 'server.websocket', kind: 'status', status: 200, body: { data: { token, socket } } });
+    const run = await act(panel, {});
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split('\n').filter((line) => line.startsWith('Waiting by polling instead of the websocket'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ECONNREFUSED/);
+    expect(run.stdout).toMatch(/Waiting for backup .* by polling every 1s/);
+    expect(countRoute(panel, 'server.websocket')).toBe(1);
+    expect(run.outputs.status).toBe('successful');
+  });
+
+  it('falls back to polling when the socket drops mid-wait and every reconnect is refused', { timeout: 90_000 }, async () => {
+    // Long enough to outlast the reconnects' backoff (1 + 2 + 4 + 8 + 16 s).
+    panel.sim.settings.backupDurationMs = 36_000;
+    let dropped = false;
+    const run = await act(panel, { 'poll-interval': '2s' }, {
+      timeoutMs: 80_000,
+      onStdout: (stdout) => {
+        if (!dropped && stdout.includes("on the server's websocket")) {
+          dropped = true;
+          // Every upgrade from now on is refused, as by a failing proxy in front of the daemon.
+          panel.sim.fault({ route: 'wings.ws', kind: 'status', status: 502, times: 100 });
+          panel.sim.dropWebsockets(panel.server.identifier);
+        }
+      },
+    });
+    expect(dropped).toBe(true);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/The daemon's websocket connection was lost \(.*\); reconnecting\./);
+    expect(run.stdout).toMatch(/The websocket is gone \(the connection was lost \(.*\) and 5 reconnect\(s\) failed; the last: .*502.*\); waiting by polling every 2s\./);
+    expect(run.stdout).not.toMatch(viaEvent);
+    expect(run.outputs.status).toBe('successful');
+    const upgrades = panel.sim.requests.filter((r) => r.route === 'wings.ws').map((r) => r.status);
+    expect(upgrades).toEqual([101, 502, 502, 502, 502, 502]);
+  });
+
   it('fails the step on a failure event the panel does not confirm', async () => {
     panel.sim.settings.backupOutcome = 'stuck';
     let emitted = false;
@@ -130,6 +221,48 @@ describe('wait-strategy auto (websocket)', () => {
     });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('successful');
+  });
+
+  it('ignores a failure event of another backup while this one keeps running', async () => {
+    // Far longer than the failure event's grace period (10 s): a mix-up would fail the step.
+    panel.sim.settings.backupDurationMs = 20_000;
+    const other = '00000000-0000-4000-8000-000000000999';
+    let emitted = false;
+    const run = await act(panel, { 'poll-interval': '10s' }, {
+      onStdout: (stdout) => {
+        if (!emitted && stdout.includes("on the server's websocket")) {
+          emitted = true;
+          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: other, is_successful: false });
+        }
+      },
+    });
+    expect(emitted).toBe(true);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe('successful');
+    // Its own event ended the wait, long before the safety poll (60 s).
+    expect(run.stdout).toMatch(viaEvent);
+    const shown = run.stdout.split('\n').filter((line) => !line.startsWith('::debug::'));
+    expect(shown.filter((line) => line.includes(other))).toEqual([]);
+  });
+
+  it('does not believe a success event the panel never confirms', async () => {
+    panel.sim.settings.backupOutcome = 'stuck';
+    let emitted = false;
+    const run = await act(panel, { 'poll-interval': '2s', 'wait-timeout': '15s' }, {
+      onStdout: (stdout) => {
+        const match = /Waiting for backup ([0-9a-f-]{36}) on the server's websocket/.exec(stdout);
+        if (match && !emitted) {
+          emitted = true;
+          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: match[1]!, is_successful: true, checksum: 'ab'.repeat(20), file_size: 4096 });
+        }
+      },
+    });
+    expect(emitted).toBe(true);
+    expect(run.stdout).toMatch(/The daemon reports backup .* succeeded, but the panel does not show it yet; polling the panel/);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/is still running after wait-timeout \(15s\)/);
+    expect(run.durationMs).toBeGreaterThanOrEqual(15_000);
+    expect(run.outputs.status).toBe('pending');
   });
 });
 

@@ -390,7 +390,7 @@ describe('keeping the token fresh', () => {
     expect(await ev.next(50)).toEqual({ type: 'timeout' });
   });
 
-  it('re-authenticates after an expiry jwt error and reports a gap once renewed', async () => {
+  it('re-authenticates after an expiry jwt error on the same connection and reports a gap', async () => {
     const ev = await open();
     const waiting = ev.next(2_000);
     // While expired every event turns into this error (stats once a second).
@@ -399,8 +399,80 @@ describe('keeping the token fresh', () => {
     const signal = await waiting;
     expect(signal).toMatchObject({ type: 'gap' });
     expect((signal as { why: string }).why).toContain('expired');
+    await until(() => daemon.last().auths.length === 2, 'the renewed auth');
     expect(daemon.conns).toHaveLength(1);
     expect(daemon.last().auths).toEqual([tokens[0], tokens[1]]);
+  });
+
+  it('reports a gap at once on an expiry jwt error, while the renewal is still under way, and again once renewed', async () => {
+    const gate = { release: () => {} };
+    const ev = await open({
+      credentials: async () => {
+        credentialCalls++;
+        // The renewal's credentials hang until released: a slow panel.
+        if (credentialCalls > 1) await new Promise<void>((resolve) => (gate.release = resolve));
+        const tok = token(credentialCalls);
+        tokens.push(tok);
+        return { token: tok, socket: daemon.socketUrl() };
+      },
+    });
+    const waiting = ev.next(800);
+    daemon.send(frame('jwt error', ['jwt: exp claim is invalid']));
+    daemon.send(frame('jwt error', ['jwt: exp claim is invalid']));
+    const first = await waiting;
+    expect(first).toMatchObject({ type: 'gap' });
+    expect((first as { why: string }).why).toContain('expired');
+    expect(daemon.last().auths).toHaveLength(1);
+    // One gap per expiry, not one per dropped event.
+    expect(await ev.next(100)).toEqual({ type: 'timeout' });
+    gate.release();
+    // Events dropped between the first REST read and the renewal are missed too.
+    expect(await ev.next(2_000)).toMatchObject({ type: 'gap' });
+    expect(daemon.last().auths).toEqual([tokens[0], tokens[1]]);
+    expect(await ev.next(50)).toEqual({ type: 'timeout' });
+  });
+
+  it('fails a renewal auth answered with an expiry jwt error at once and tries another fresh token', async () => {
+    daemon.onAuth = (_tok, conn) => (conn.auths.length === 2 ? frame('jwt error', ['jwt: exp claim is invalid']) : frame('auth success'));
+    // A long auth timeout: waiting it out can't be mistaken for a prompt retry.
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    const started = Date.now();
+    daemon.send(frame('token expiring'));
+    await until(() => daemon.last().auths.length === 3, 'the third auth', 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(daemon.conns).toHaveLength(1);
+    expect(daemon.last().auths).toEqual([tokens[0], tokens[1], tokens[2]]);
+    // The expiry error means events may have been dropped: one REST read covers it.
+    expect(await ev.next(1_000)).toMatchObject({ type: 'gap' });
+    expect(await ev.next(50)).toEqual({ type: 'timeout' });
+  });
+
+  it('fails a renewal auth answered with a daemon error at once and tries another fresh token', async () => {
+    const generic = 'Error Event [0f1e2d3c-4b5a-4678-9abc-def012345678]: an unexpected error was encountered while handling this request';
+    daemon.onAuth = (_tok, conn) => (conn.auths.length === 2 ? frame('daemon error', [generic]) : frame('auth success'));
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    const started = Date.now();
+    daemon.send(frame('token expiring'));
+    await until(() => daemon.last().auths.length === 3, 'the third auth', 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(daemon.conns).toHaveLength(1);
+    expect(credentialCalls).toBe(3);
+    // Renewed before expiry: nothing was dropped.
+    expect(await ev.next(50)).toEqual({ type: 'timeout' });
+  });
+
+  it('gives up renewing on the same connection after a bounded number of refused tokens, and reconnects', async () => {
+    const generic = 'Error Event [0f1e2d3c-4b5a-4678-9abc-def012345678]: an unexpected error was encountered while handling this request';
+    daemon.onAuth = (_tok, conn) => (conn.auths.length === 1 ? frame('auth success') : frame('daemon error', [generic]));
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    const waiting = ev.next(5_000);
+    daemon.send(frame('token expiring'));
+    const signal = await waiting;
+    expect(signal).toMatchObject({ type: 'gap' });
+    expect((signal as { why: string }).why).toContain('reconnected');
+    expect(daemon.conns).toHaveLength(2);
+    expect(daemon.conns[0]!.auths).toHaveLength(1 + 3);
+    expect(logs.some((l) => l.includes('could not be renewed') && l.includes('(3 fresh tokens tried)'))).toBe(true);
   });
 
   it("reports a gap on 'throttled' and sends nothing during the pause", async () => {

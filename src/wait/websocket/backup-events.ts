@@ -73,6 +73,16 @@ interface Waiter {
 }
 
 const GAP_TEXT_LIMIT = 300;
+/** Tokens tried for one renewal when the daemon turns the renewed `auth` down in a way a fresh token may cure. */
+const RENEWAL_TRIES = 3;
+
+/** The daemon answered a renewal `auth` with an expiry `jwt error` or a `daemon error`: worth another fresh token. */
+class RenewalRefusedError extends WebsocketUnavailableError {
+  constructor(message: string) {
+    super('rejected', message);
+    this.name = 'RenewalRefusedError';
+  }
+}
 
 /**
  * Backup completions from the server's websocket (wings.md §1, §2, §5). A hint, never the source
@@ -102,7 +112,7 @@ export class BackupEvents {
   /** The connection whose token is being renewed (one renewal at a time). */
   private refreshing: SocketConnection | undefined;
   private reconnecting = false;
-  /** Why events may have been dropped, told once the token is valid again. */
+  /** Why events may have been dropped while the token was expired; told again once it is valid (set from the expiry until then). */
   private pendingGap: string | undefined;
   /** Nothing is sent before this (epoch ms), after `throttled`. */
   private blockedUntil = 0;
@@ -266,8 +276,12 @@ export class BackupEvents {
         return;
       case 'daemon error':
         // A token that does not parse or verify is answered with this, not `jwt error` (Wings: router/websocket/websocket.go `SendErrorJson`).
-        if (!this.authenticated && this.auth?.conn === conn) {
+        if (this.auth?.conn !== conn) return;
+        if (!this.authenticated) {
           this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${errorText(firstArg(frame))}`));
+        } else {
+          // A renewal turned down: fail it now rather than after the auth timeout; `refresh` fetches another token.
+          this.settleAuth(this.auth, new RenewalRefusedError(`the daemon refused the renewed websocket token: ${errorText(firstArg(frame))}`));
         }
         return;
       case 'token expiring':
@@ -275,7 +289,7 @@ export class BackupEvents {
         if (this.authenticated) void this.refresh(conn);
         return;
       case 'token expired':
-        if (this.authenticated) void this.refresh(conn, 'the websocket token expired; events meanwhile were dropped');
+        if (this.authenticated) this.onExpired(conn, 'the websocket token expired; events meanwhile were dropped');
         return;
       case 'throttled':
         this.onThrottled(conn, firstArg(frame));
@@ -297,7 +311,10 @@ export class BackupEvents {
     }
     // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
     if (isExpiryJwtError(message)) {
-      void this.refresh(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
+      // Also the answer to a renewal `auth` whose token the daemon finds expired (or an event
+      // dropped just before that `auth` landed): either way, try another fresh token at once.
+      if (pending) this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`));
+      this.onExpired(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
       return;
     }
     if (pending) {
@@ -324,20 +341,29 @@ export class BackupEvents {
 
   // ---- keeping the token fresh and the socket open ----------------------------------------
 
+  /**
+   * The token has run out: events are being dropped until it is renewed (wings.md §1.4), so the
+   * caller reads REST at once (not only after the renewal, which may stall) and again once renewed.
+   */
+  private onExpired(conn: SocketConnection, why: string): void {
+    // While expired, every event comes back as this error: one gap per expiry, not one per event.
+    if (this.pendingGap === undefined) this.push({ type: 'gap', why });
+    void this.refresh(conn, why);
+  }
+
   /** Fetches fresh credentials and re-sends `auth` on the same connection, as the panel's own client does. */
   private async refresh(conn: SocketConnection, gapWhy?: string): Promise<void> {
     if (gapWhy) this.pendingGap = gapWhy;
     if (this.refreshing === conn || conn !== this.conn) return;
     this.refreshing = conn;
     try {
-      const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
-      if (conn !== this.conn || this.closed) return;
-      if (credentials.socket !== this.socketUrl) {
-        this.connectionLost(conn, 'the panel now gives another socket address for the server');
-        return;
+      for (let attempt = 1; ; attempt++) {
+        const refused = await this.renew(conn);
+        if (!refused) break;
+        if (attempt >= RENEWAL_TRIES) throw new Error(`${refused.message} (${RENEWAL_TRIES} fresh tokens tried)`);
+        this.options.log.debug(`${refused.message}; fetching another token.`);
       }
-      this.token = credentials.token;
-      await this.authenticate(conn);
+      if (conn !== this.conn || this.closed) return;
       this.options.log.debug('Renewed the websocket token.');
       if (this.pendingGap) {
         this.push({ type: 'gap', why: this.pendingGap });
@@ -347,6 +373,24 @@ export class BackupEvents {
       if (!this.closed) this.connectionLost(conn, `the websocket token could not be renewed: ${messageOf(error)}`);
     } finally {
       if (this.refreshing === conn) this.refreshing = undefined;
+    }
+  }
+
+  /** One renewal: fresh credentials, then `auth` on `conn`; the refusal when another fresh token may do better. */
+  private async renew(conn: SocketConnection): Promise<RenewalRefusedError | undefined> {
+    const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
+    if (conn !== this.conn || this.closed) return undefined;
+    if (credentials.socket !== this.socketUrl) {
+      this.connectionLost(conn, 'the panel now gives another socket address for the server');
+      return undefined;
+    }
+    this.token = credentials.token;
+    try {
+      await this.authenticate(conn);
+      return undefined;
+    } catch (error) {
+      if (error instanceof RenewalRefusedError) return error;
+      throw error;
     }
   }
 
