@@ -31453,8 +31453,13 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
  */
 class SecretRegistry {
     values = new Set();
-    add(value) {
-        if (!value || value.length < 4)
+    /**
+     * Registers a secret. By default a value under 4 characters is skipped (masking `abc` would also
+     * hide every `abc` in unrelated text); `minLength: 1` registers any non-empty value, as
+     * `headers` values need: no log may ever contain one, however short.
+     */
+    add(value, minLength = 4) {
+        if (!value || value.length < minLength)
             return;
         this.register(value);
         // A URL-encoded form can appear in URLs built from the value.
@@ -32119,8 +32124,9 @@ function readInputs() {
     secrets.add(getInput(Input.ApiKey));
     for (const line of getInput(Input.Headers).split('\n')) {
         const colon = line.indexOf(':');
+        // Every non-empty value, however short: the interface promises no header value is ever printed.
         if (colon >= 0)
-            secrets.add(line.slice(colon + 1).trim());
+            secrets.add(line.slice(colon + 1).trim(), 1);
     }
     return parseInputs((name) => getInput(name));
 }
@@ -32609,24 +32615,28 @@ async function waitWithEvents(ctx, events, backup, deadline, onUpdate) {
     let current = backup;
     let nextSafetyPoll = ctx.now() + safetyEvery;
     let lastProblem;
-    const read = async () => {
-        try {
-            current = await ctx.client.getBackup(ctx.serverId, backup.uuid);
-            lastProblem = undefined;
-            onUpdate(current);
-        }
-        catch (error) {
-            if (!isPassingReadFailure(error))
-                throw error;
-            lastProblem = error.message;
-            ctx.log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
-        }
-        return current;
+    const reader = {
+        async read() {
+            try {
+                current = await ctx.client.getBackup(ctx.serverId, backup.uuid);
+                lastProblem = undefined;
+                onUpdate(current);
+            }
+            catch (error) {
+                if (!isPassingReadFailure(error))
+                    throw error;
+                lastProblem = error.message;
+                ctx.log.warning(`Could not read backup ${backup.uuid} (${lastProblem}); still waiting.`);
+            }
+            return current;
+        },
+        lastProblem: () => lastProblem,
     };
+    const read = reader.read;
     for (;;) {
         const seen = events.completed(backup.uuid);
         if (seen)
-            return confirmEvent(ctx, seen, read, deadline, onUpdate);
+            return confirmEvent(ctx, seen, reader, deadline, onUpdate);
         const remaining = deadline - ctx.now();
         if (remaining <= 0) {
             if (backupState(await read()) !== 'pending')
@@ -32656,7 +32666,8 @@ async function waitWithEvents(ctx, events, backup, deadline, onUpdate) {
  * failure event that REST never confirms means the daemon could not tell the panel (wings.md
  * §2.3), and fails the step rather than waiting up to 6 hours for the panel's reaper.
  */
-async function confirmEvent(ctx, event, read, deadline, onUpdate) {
+async function confirmEvent(ctx, event, reader, deadline, onUpdate) {
+    const { read } = reader;
     ctx.log.info(`The daemon reports backup ${event.uuid} ${event.isSuccessful ? 'succeeded' : 'failed'}; confirming with the panel.`);
     const graceEnds = Math.min(deadline, ctx.now() + CONFIRM_GRACE_MS);
     for (;;) {
@@ -32667,13 +32678,20 @@ async function confirmEvent(ctx, event, read, deadline, onUpdate) {
             break;
         await ctx.sleep(Math.min(CONFIRM_EVERY_MS, graceEnds - ctx.now()));
     }
-    if (!event.isSuccessful) {
-        throw new ActionError(`the daemon reported that backup ${event.uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
-            'the daemon may not have been able to tell the panel, which will mark it failed within about 6 hours. Check the node\'s Wings log, then run again.');
-    }
+    if (!event.isSuccessful)
+        throw unconfirmedFailure(event.uuid, reader.lastProblem());
     // A success the panel has not recorded yet: keep polling REST, the source of truth.
     ctx.log.warning(`The daemon reports backup ${event.uuid} succeeded, but the panel does not show it yet; polling the panel.`);
     return pollBackup(ctx, await read(), deadline, onUpdate);
+}
+/** A failure event REST did not confirm: the panel still shows the backup running, or could not be read. */
+function unconfirmedFailure(uuid, lastProblem) {
+    if (lastProblem !== undefined) {
+        return new ActionError(`the daemon reported that backup ${uuid} failed, but the panel could not be read to confirm it: ${lastProblem.replace(/\.$/, '')}. ` +
+            "Look the backup up with operation: get and this backup-id, check the node's Wings log, then run again.");
+    }
+    return new ActionError(`the daemon reported that backup ${uuid} failed, but the panel still shows it running after ${formatElapsed(CONFIRM_GRACE_MS)}: ` +
+        "the daemon may not have been able to tell the panel, which will mark it failed within about 6 hours. Check the node's Wings log, then run again.");
 }
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/errors.ts
@@ -33174,6 +33192,15 @@ const DEFAULT_TIMING = {
     closeGraceMs: 2_000,
 };
 const GAP_TEXT_LIMIT = 300;
+/** Tokens tried for one renewal when the daemon turns the renewed `auth` down in a way a fresh token may cure. */
+const RENEWAL_TRIES = 3;
+/** The daemon answered a renewal `auth` with an expiry `jwt error` or a `daemon error`: worth another fresh token. */
+class RenewalRefusedError extends WebsocketUnavailableError {
+    constructor(message) {
+        super('rejected', message);
+        this.name = 'RenewalRefusedError';
+    }
+}
 /**
  * Backup completions from the server's websocket (wings.md §1, §2, §5). A hint, never the source
  * of truth: the daemon drops events it cannot deliver within 10 ms, while the token is expired,
@@ -33202,7 +33229,7 @@ class BackupEvents {
     /** The connection whose token is being renewed (one renewal at a time). */
     refreshing;
     reconnecting = false;
-    /** Why events may have been dropped, told once the token is valid again. */
+    /** Why events may have been dropped while the token was expired; told again once it is valid (set from the expiry until then). */
     pendingGap;
     /** Nothing is sent before this (epoch ms), after `throttled`. */
     blockedUntil = 0;
@@ -33362,8 +33389,14 @@ class BackupEvents {
                 return;
             case 'daemon error':
                 // A token that does not parse or verify is answered with this, not `jwt error` (Wings: router/websocket/websocket.go `SendErrorJson`).
-                if (!this.authenticated && this.auth?.conn === conn) {
+                if (this.auth?.conn !== conn)
+                    return;
+                if (!this.authenticated) {
                     this.settleAuth(this.auth, new WebsocketUnavailableError('rejected', `the daemon refused the websocket token: ${errorText(firstArg(frame))}`));
+                }
+                else {
+                    // A renewal turned down: fail it now rather than after the auth timeout; `refresh` fetches another token.
+                    this.settleAuth(this.auth, new RenewalRefusedError(`the daemon refused the renewed websocket token: ${errorText(firstArg(frame))}`));
                 }
                 return;
             case 'token expiring':
@@ -33373,7 +33406,7 @@ class BackupEvents {
                 return;
             case 'token expired':
                 if (this.authenticated)
-                    void this.refresh(conn, 'the websocket token expired; events meanwhile were dropped');
+                    this.onExpired(conn, 'the websocket token expired; events meanwhile were dropped');
                 return;
             case 'throttled':
                 this.onThrottled(conn, firstArg(frame));
@@ -33396,7 +33429,11 @@ class BackupEvents {
         }
         // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
         if (isExpiryJwtError(message)) {
-            void this.refresh(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
+            // Also the answer to a renewal `auth` whose token the daemon finds expired (or an event
+            // dropped just before that `auth` landed): either way, try another fresh token at once.
+            if (pending)
+                this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`));
+            this.onExpired(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
             return;
         }
         if (pending) {
@@ -33421,6 +33458,16 @@ class BackupEvents {
         this.push({ type: 'completed', event });
     }
     // ---- keeping the token fresh and the socket open ----------------------------------------
+    /**
+     * The token has run out: events are being dropped until it is renewed (wings.md §1.4), so the
+     * caller reads REST at once (not only after the renewal, which may stall) and again once renewed.
+     */
+    onExpired(conn, why) {
+        // While expired, every event comes back as this error: one gap per expiry, not one per event.
+        if (this.pendingGap === undefined)
+            this.push({ type: 'gap', why });
+        void this.refresh(conn, why);
+    }
     /** Fetches fresh credentials and re-sends `auth` on the same connection, as the panel's own client does. */
     async refresh(conn, gapWhy) {
         if (gapWhy)
@@ -33429,15 +33476,16 @@ class BackupEvents {
             return;
         this.refreshing = conn;
         try {
-            const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
+            for (let attempt = 1;; attempt++) {
+                const refused = await this.renew(conn);
+                if (!refused)
+                    break;
+                if (attempt >= RENEWAL_TRIES)
+                    throw new Error(`${refused.message} (${RENEWAL_TRIES} fresh tokens tried)`);
+                this.options.log.debug(`${refused.message}; fetching another token.`);
+            }
             if (conn !== this.conn || this.closed)
                 return;
-            if (credentials.socket !== this.socketUrl) {
-                this.connectionLost(conn, 'the panel now gives another socket address for the server');
-                return;
-            }
-            this.token = credentials.token;
-            await this.authenticate(conn);
             this.options.log.debug('Renewed the websocket token.');
             if (this.pendingGap) {
                 this.push({ type: 'gap', why: this.pendingGap });
@@ -33451,6 +33499,26 @@ class BackupEvents {
         finally {
             if (this.refreshing === conn)
                 this.refreshing = undefined;
+        }
+    }
+    /** One renewal: fresh credentials, then `auth` on `conn`; the refusal when another fresh token may do better. */
+    async renew(conn) {
+        const credentials = await fetchCredentials(this.options.credentials, this.stop.signal);
+        if (conn !== this.conn || this.closed)
+            return undefined;
+        if (credentials.socket !== this.socketUrl) {
+            this.connectionLost(conn, 'the panel now gives another socket address for the server');
+            return undefined;
+        }
+        this.token = credentials.token;
+        try {
+            await this.authenticate(conn);
+            return undefined;
+        }
+        catch (error) {
+            if (error instanceof RenewalRefusedError)
+                return error;
+            throw error;
         }
     }
     onDropped(why, conn) {
@@ -35282,12 +35350,15 @@ async function resolveBackup(ctx, ref) {
  * the panel says the key lacks (each with what it is needed for), resolve `backup-id`, and
  * report the backup in the outputs and summary.
  */
-async function readTargetBackup(ctx, needs) {
+async function readTargetBackup(ctx, needs, 
+/** Refusals that depend on the server alone, made before the backup is read. */
+checkServer) {
     const view = await readServer(ctx);
     const readAt = ctx.now();
     requirePermission(view.server, 'backup.read', 'read backups');
     for (const [permission, purpose] of needs)
         requirePermission(view.server, permission, purpose);
+    checkServer?.(view.server);
     const backup = await resolveBackup(ctx, ctx.settings.backupId);
     ctx.outputs.setBackup(backup);
     ctx.report.backup = backup;
@@ -35508,7 +35579,12 @@ async function readRestoreEntries(ctx) {
  * log knows.
  */
 function outcomeFrom(entries, notBefore) {
-    for (const entry of entriesSince(entries, notBefore)) {
+    // An outcome older than this run's own request entry belongs to an earlier restore that ended
+    // inside the window's margin. (Same-second entries count: the log's order within a second is not
+    // the order they were written in.)
+    const request = entriesSince(entries, notBefore).find((entry) => entry.event === REQUESTED);
+    const since = request ? Math.max(notBefore, Date.parse(request.timestamp)) : notBefore;
+    for (const entry of entriesSince(entries, since)) {
         if (entry.event === COMPLETE)
             return 'restored';
         if (FAILED.includes(entry.event))
@@ -35776,6 +35852,8 @@ class LivePowerWatch {
 
 /** How long a stop may take before the server is killed (interface: restart-server). */
 const STOP_BEFORE_KILL_MS = 60_000;
+/** How long a server may still show `running` after a stop whose answer was lost before it is sent again. */
+const STOP_RESEND_MS = 10_000;
 /** How long to wait for a kill to show; the panel caches /resources for about 20 s (panel-api.md §11). */
 const KILL_SETTLE_MS = 45_000;
 /** /resources is cached for about 20 s, so reading it more often than this only costs requests. */
@@ -35845,15 +35923,24 @@ async function stateBeforeRestore(ctx, watch, deadline, settle) {
  * `deadline` — before anything has been restored.
  */
 async function stopServer(ctx, deadline, watch) {
-    const started = ctx.now();
+    const began = ctx.now();
+    let started = began;
     ctx.log.info('Stopping the server before the restore.');
-    await sendSignalOnce(ctx, 'stop');
+    let stopUnclear = (await sendSignalOnce(ctx, 'stop')) === 'unclear';
     let killedAt;
     for (;;) {
         const { state, fresh } = await watch.read();
         if (state === 'offline' && fresh) {
-            ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - started)}.`);
+            ctx.log.info(`The server is offline after ${formatElapsed(ctx.now() - began)}.`);
             return;
+        }
+        // A stop whose answer was lost may never have arrived: a server still simply running (not
+        // stopping) a while later gets one more stop, read first, before the kill clock starts.
+        if (stopUnclear && state === 'running' && fresh && ctx.now() - started >= STOP_RESEND_MS) {
+            ctx.log.info(`The server is still running ${formatElapsed(ctx.now() - started)} after the unanswered stop; sending stop once more.`);
+            stopUnclear = false;
+            started = ctx.now();
+            await sendSignalOnce(ctx, 'stop');
         }
         const elapsed = ctx.now() - started;
         if (killedAt === undefined && elapsed >= STOP_BEFORE_KILL_MS) {
@@ -35872,6 +35959,16 @@ async function stopServer(ctx, deadline, watch) {
 }
 /** Starts the server again after a restore. */
 async function startServer(ctx) {
+    try {
+        await sendStart(ctx);
+    }
+    catch (error) {
+        if (ctx.signal.aborted)
+            throw error;
+        throw new ActionError(`the server could not be started again: ${error.message}. Start it in the panel.`, { cause: error });
+    }
+}
+async function sendStart(ctx) {
     const result = await sendSignalOnce(ctx, 'start');
     if (result === 'unclear') {
         const state = (await ctx.client.getResources(ctx.serverId)).currentState;
@@ -35959,22 +36056,21 @@ async function restoreOperation(ctx) {
         needs.push(['control.stop', 'stop the server before the restore (or set restart-server: false)']);
         needs.push(['control.start', 'start the server again after the restore (or set restart-server: false)']);
     }
-    const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs);
-    if (server.status !== null) {
-        throw new ActionError(server.status === 'restoring_backup'
-            ? 'a restore is already running on this server. Wait for it to finish, then run again.'
-            : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again.`);
-    }
+    // The status first: while it is set, the panel answers 409 on every backup route.
+    const { server, backup, panelDate, readAt } = await readTargetBackup(ctx, needs, refuseUnlessIdle);
     refuseUnlessRestorable(backup);
     const { backups } = await ctx.client.listBackups(ctx.serverId);
     const running = backups.find((other) => backupState(other) === 'pending');
     if (running) {
         throw new ActionError(`backup ${running.uuid} ('${running.name}') of this server is still running; restoring now would race it. Wait for it to finish, then run again. Nothing was changed.`);
     }
+    if (!settings.restartServer)
+        await checkLeftRunning(ctx);
     // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
     const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
     let powerBefore;
     let restartAfter = false;
+    let stoppedHere = false;
     try {
         powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
         restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
@@ -35982,8 +36078,10 @@ async function restoreOperation(ctx) {
             dryRunNote(ctx, backup, powerBefore, restartAfter);
             return;
         }
-        if (watch && powerBefore !== 'offline')
+        if (watch && powerBefore !== 'offline') {
             await stopServer(ctx, deadline, watch);
+            stoppedHere = powerBefore !== undefined && wasRunning(powerBefore);
+        }
     }
     finally {
         watch?.close();
@@ -35994,8 +36092,8 @@ async function restoreOperation(ctx) {
         await sendRestore(ctx, backup, restoreAt);
     }
     catch (error) {
-        // Refused before anything changed: bring back the server this run stopped.
-        if (restartAfter && nothingChanged(error, settings.truncate)) {
+        // Refused before anything changed: bring back the server this run stopped (wait or not).
+        if (stoppedHere && nothingChanged(error, settings.truncate)) {
             log.info('The restore was refused and nothing was restored; starting the server again.');
             await startServer(ctx).catch((startError) => log.warning(`The server could not be started again: ${startError.message}`));
         }
@@ -36024,12 +36122,48 @@ async function restoreOperation(ctx) {
         const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
         log.warning(note);
         ctx.report.notes.push(note);
+        if (restartAfter && settings.truncate) {
+            // A failed truncating restore leaves the files gone or partial; a game started on them may
+            // write a new world over what is left.
+            const left = 'The server is left stopped: with truncate, a restore that failed leaves its files deleted or partial. Check them, then start it in the panel.';
+            log.warning(left);
+            ctx.report.notes.push(left);
+            return;
+        }
     }
     else {
         log.info(`Backup ${backup.uuid} was restored.`);
     }
-    if (restartAfter)
-        await startServer(ctx);
+    if (restartAfter) {
+        await startServer(ctx).catch((error) => {
+            throw ctx.signal.aborted ? error : new ActionError(`backup ${backup.uuid} was restored, but ${error.message}`, { cause: error });
+        });
+    }
+}
+/** A restore is possible only while the server has no status (installing, transferring, restoring, ...). */
+function refuseUnlessIdle(server) {
+    if (server.status === null)
+        return;
+    throw new ActionError(server.status === 'restoring_backup'
+        ? 'a restore is already running on this server. Wait for it to finish, then run again. Nothing was changed.'
+        : `the server's status is '${server.status}', in which a restore is not possible. Wait until it is back to normal, then run again. Nothing was changed.`);
+}
+/**
+ * With restart-server: false the action leaves the power alone, but the daemon does not: it stops
+ * a running server for the restore, after deleting its files when truncating, and never starts it
+ * again (wings.md §6). Refused with truncate while the server runs; otherwise said out loud.
+ */
+async function checkLeftRunning(ctx) {
+    const { currentState } = await ctx.client.getResources(ctx.serverId);
+    if (currentState === 'offline')
+        return;
+    if (ctx.settings.truncate) {
+        throw new ActionError(`the server is ${currentState} and restart-server is false: with truncate the daemon deletes every server file while the server is still running, and only then stops it. ` +
+            'Set restart-server: true (needs control.stop and control.start), or stop the server first. Nothing was changed.');
+    }
+    const note = `The server is ${currentState}: the daemon stops it for the restore and does not start it again, so with restart-server: false it is left stopped.`;
+    ctx.log.warning(note);
+    ctx.report.notes.push(note);
 }
 function describeRestore(backup, truncate) {
     return `backup ${backup.uuid} ('${backup.name}', created ${backup.createdAt})${truncate ? ', deleting all server files first (truncate)' : ''}`;
@@ -36071,7 +36205,7 @@ async function sendRestore(ctx, backup, restoreAt) {
         // The panel's own DaemonConnectionException is clear: it rolled the restore back.
         const unclear = isUnclearFailure(error) && !(error instanceof PanelError && error.code === 'DaemonConnectionException');
         if (error instanceof PanelError && error.status === 429) {
-            throw new ActionError(`the panel throttled the restore (${error.detail}). Pelican allows 3 restores per 15 minutes per server; wait, then run again. Nothing was restored.`, { cause: error });
+            throw new ActionError(`the panel throttled the restore (${error.detail}): Pelican allows 3 restores per 15 minutes per server, and every panel limits the requests of a key per minute. Wait, then run again. Nothing was restored.`, { cause: error });
         }
         if (!unclear)
             throw error;
@@ -36438,12 +36572,18 @@ async function runOnServer(base, serverId, outputs, log) {
     }
     catch (error) {
         // Cancelled: keep what this server's run knew (a backup it started is still running).
-        if (base.signal.aborted)
-            return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.`, null);
+        if (base.signal.aborted) {
+            const unanswered = report.creating !== undefined && !outputs.get('backup-uuid') ? ` ${unansweredCreate(report.creating)}` : '';
+            return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.${unanswered}`, null);
+        }
         const message = secrets.redact(describeFailure(error, { serverId }));
         serverLog.warning(message);
         return resultFrom(serverId, outputs, message, null);
     }
+}
+/** Said when the step ends while a create request is out without an answer. */
+function unansweredCreate(name) {
+    return `The request to create backup '${name}' was sent but not answered: the panel may have started it. Look for it with operation: list.`;
 }
 function notRun(serverId) {
     return { ...skippedResult(serverId, 'not run'), ok: false, skipped: null, error: `Server ${serverId}: not run (the step ended first).` };
@@ -36965,10 +37105,16 @@ function cancellationMessage(error, outputs, serverId, report) {
     const fleet = report.fleet;
     if (fleet) {
         const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
+        const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.includes('was sent but not answered'));
         return (`the step was ${error.message}.` +
             (running.length > 0
                 ? ` Still running on the panel, and will finish on their own (look them up with operation: get): ${running
                     .map((result) => `server ${result['server-id']}: backup ${result['backup-uuid']} ('${result['backup-name'] ?? ''}')`)
+                    .join('; ')}.`
+                : '') +
+            (unanswered.length > 0
+                ? ` Create requests sent but not answered, which the panel may have started (look for them with operation: list): ${unanswered
+                    .map((result) => `server ${result['server-id']}: '${result['backup-name'] ?? ''}'`)
                     .join('; ')}.`
                 : ''));
     }
@@ -36979,9 +37125,7 @@ function cancellationMessage(error, outputs, serverId, report) {
         (running
             ? ` Backup ${uuid} ('${outputs.get(Output.BackupName) ?? ''}') is still running on the panel and will finish on its own; look it up with operation: get and backup-id: ${uuid}.`
             : '') +
-        (mayExist
-            ? ` The request to create backup '${report.creating}' was sent but not answered: the panel may have started it. Look for it with operation: list.`
-            : ''));
+        (mayExist ? ` ${unansweredCreate(report.creating)}` : ''));
 }
 /** `summary: false` turns it off; with unreadable inputs the raw value still decides. */
 function shouldWriteSummary(settings) {

@@ -9,8 +9,13 @@ import * as core from '@actions/core';
 class SecretRegistry {
   private readonly values = new Set<string>();
 
-  add(value: string | undefined): void {
-    if (!value || value.length < 4) return;
+  /**
+   * Registers a secret. By default a value under 4 characters is skipped (masking `abc` would also
+   * hide every `abc` in unrelated text); `minLength: 1` registers any non-empty value, as
+   * `headers` values need: no log may ever contain one, however short.
+   */
+  add(value: string | undefined, minLength = 4): void {
+    if (!value || value.length < minLength) return;
     this.register(value);
     // A URL-encoded form can appear in URLs built from the value.
     this.register(encodeURIComponent(value));

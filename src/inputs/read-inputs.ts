@@ -13,7 +13,8 @@ export function readInputs(): ParsedInputs {
   secrets.add(core.getInput(Input.ApiKey));
   for (const line of core.getInput(Input.Headers).split('\n')) {
     const colon = line.indexOf(':');
-    if (colon >= 0) secrets.add(line.slice(colon + 1).trim());
+    // Every non-empty value, however short: the interface promises no header value is ever printed.
+    if (colon >= 0) secrets.add(line.slice(colon + 1).trim(), 1);
   }
   return parseInputs((name: InputName) => core.getInput(name));
 }

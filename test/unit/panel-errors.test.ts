@@ -82,6 +82,25 @@ describe('describeFailure', () => {
     );
   });
 
+  it('explains the 2FA requirement (400 TwoFactorAuthRequiredException)', () => {
+    const message = fail(400, 'TwoFactorAuthRequiredException', 'Two-factor authentication is required on this account in order to access this endpoint.');
+    expect(message).toContain('400 TwoFactorAuthRequiredException: Two-factor authentication is required on this account in order to access this endpoint.');
+    expect(message).toContain("The panel requires two-factor authentication for this account. Enable 2FA on the key's account.");
+  });
+
+  it("explains the key's IP allow-list (403 naming the address), not a missing permission", () => {
+    const message = fail(
+      403,
+      'AccessDeniedHttpException',
+      'This IP address (203.0.113.7) does not have permission to access the API using these credentials.',
+      '/servers/1a2b3c4d/backups',
+      'backup.create',
+    );
+    expect(message).toContain('This IP address (203.0.113.7) does not have permission');
+    expect(message).toContain("The key's allowed IPs do not include this runner.");
+    expect(message).not.toContain('lacks the backup.create permission');
+  });
+
   it('explains the daemon being unreachable', () => {
     expect(fail(504, 'DaemonConnectionException', 'Could not establish a connection to the machine running this server. Please try again.')).toContain(
       'Check that the node is online',

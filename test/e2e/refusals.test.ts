@@ -1,0 +1,63 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, startPanel } from './harness.ts';
+import type { Panel } from './harness.ts';
+
+let panel: Panel;
+beforeEach(async () => {
+  panel = await startPanel();
+});
+afterEach(async () => {
+  await panel.sim.close();
+});
+
+describe('panel refusals before any backup route, each with its advice', () => {
+  it('two-factor authentication required (400 TwoFactorAuthRequiredException)', async () => {
+    panel.sim.settings.twoFactorRequired = 'all';
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      /^Server [0-9a-f]{8}: the panel refused GET \S+ with 400 TwoFactorAuthRequiredException: Two-factor authentication is required on this account in order to access this endpoint\.\nThe panel requires two-factor authentication for this account\. Enable 2FA on the key's account\.$/,
+    );
+    expect(panel.sim.requests.every((request) => request.status === 400)).toBe(true);
+  });
+
+  it("the key's IP allow-list (403 naming the runner's address)", async () => {
+    panel.sim.settings.keyAllowedIps = { [panel.sim.apiKey]: ['192.0.2.10', '10.0.0.0/8'] };
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      /403 AccessDeniedHttpException: This IP address \(127\.0\.0\.1\) does not have permission to access the API using these credentials\.\nThe key's allowed IPs do not include this runner\. Add the runner's address to the key or remove the restriction\.$/,
+    );
+  });
+
+  it('an allow-list that includes the runner lets the run through', async () => {
+    panel.sim.settings.keyAllowedIps = { [panel.sim.apiKey]: ['192.0.2.10', '127.0.0.0/8'] };
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['backups']).toBe('[]');
+  });
+});
+
+describe('the job summary never fails the step', () => {
+  it('warns when GITHUB_STEP_SUMMARY cannot be written, and succeeds', async () => {
+    const summary = join(tmpdir(), 'no-such-directory-for-the-summary', 'summary.md');
+    const run = await act(panel, { operation: 'list' }, { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(run.exitCode).toBe(0);
+    expect(run.errors).toEqual([]);
+    expect(run.warnings.some((warning) => /^Job summary not written: /.test(warning))).toBe(true);
+    expect(run.outputs['backups']).toBe('[]');
+  });
+});
+
+describe('headers values', () => {
+  it('masks a value shorter than 4 characters', async () => {
+    const run = await act(panel, { operation: 'list', headers: 'X-K: abc' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.split('\n')).toContain('::add-mask::abc');
+    expect(panel.sim.requests[0]?.headers['x-k']).toBe('abc');
+  });
+});
