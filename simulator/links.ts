@@ -53,7 +53,7 @@ export function s3Signature(core: SimCore, path: string, date: string, expires: 
 /** An AWS presigned GetObject URL for `{server_uuid}/{backup_uuid}.tar.gz`, valid 5 minutes. */
 export function presignS3(core: SimCore, server: ServerModel, backup: BackupModel): string {
   const path = s3ObjectPath(server.uuid, backup.uuid);
-  const date = amzDate(Date.now());
+  const date = amzDate(Date.now() + core.settings.s3SigningSkewSec * 1000);
   const expires = String(S3_LIFETIME_SEC);
   const q = new URLSearchParams({
     'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',

@@ -6,6 +6,7 @@ export function defaultSettings(overrides: Partial<SimSettings> = {}): SimSettin
     backupDurationMs: 300,
     backupOutcome: 'success',
     archiveBytes: 65536,
+    s3SigningSkewSec: 0,
     // config/backups.php: BACKUP_THROTTLE_LIMIT / BACKUP_THROTTLE_PERIOD
     throttleLimit: 2,
     throttlePeriodSec: 600,

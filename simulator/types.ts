@@ -42,6 +42,8 @@ export interface SimSettings {
   backupOutcome: BackupOutcome;
   /** Size of generated archives (deterministic pseudo-random, streamed). */
   archiveBytes: number;
+  /** How far the panel's clock is off when it signs S3 URLs (negative: behind, so URLs arrive expired). */
+  s3SigningSkewSec: number;
   throttleLimit: number;
   /** Creation throttle period; 0 disables it. */
   throttlePeriodSec: number;

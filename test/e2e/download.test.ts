@@ -128,6 +128,29 @@ describe('download-path', () => {
     expect(sha1(run.outputs.path!)).toBe(backup.checksum);
   });
 
+  it('takes a fresh S3 URL after an expired one, and explains a clock that keeps them expired', async () => {
+    await panel.sim.close();
+    panel = await startPanel({ s3: true });
+    const backup = panel.sim.addBackup(panel.server.identifier, { name: 'nightly' });
+    panel.sim.settings.s3SigningSkewSec = -600;
+    const recovered = await act(panel, { operation: 'download', 'backup-id': backup.uuid, 'download-path': 'dl/' }, {
+      cwd: workspace,
+      // The panel's clock is put right once the first URL has failed.
+      onStdout: (stdout) => {
+        if (stdout.includes('Download attempt 1 of 3 failed')) panel.sim.settings.s3SigningSkewSec = 0;
+      },
+    });
+    expect(recovered.exitCode).toBe(0);
+    expect(recovered.warnings.join('\n')).toContain('answered 403: "AccessDenied"');
+    expect(sha1(recovered.outputs.path!)).toBe(backup.checksum);
+
+    panel.sim.settings.s3SigningSkewSec = -600;
+    const failed = await act(panel, { operation: 'download', 'backup-id': backup.uuid, 'download-path': 'dl2/' }, { cwd: workspace });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.errors[0]).toContain("(3 attempts, each with a fresh URL). A presigned S3 URL is valid for 5 minutes: check the runner's and the panel's clocks.");
+    expect(existsSync(join(workspace, 'dl2')) ? readdirSync(join(workspace, 'dl2')) : []).toEqual([]);
+  });
+
   it('streams a multi-hundred-MiB archive with progress lines', async () => {
     panel.sim.settings.archiveBytes = 300 * 1024 * 1024;
     const backup = panel.sim.addBackup(panel.server.identifier, { name: 'big' });
