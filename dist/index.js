@@ -31451,15 +31451,16 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
  * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
  * messages, the job summary), which the runner's masking does not cover.
  */
+/** Shorter values are not masked (see `SecretRegistry.add`). */
+const MIN_SECRET_LENGTH = 4;
 class SecretRegistry {
     values = new Set();
     /**
-     * Registers a secret. By default a value under 4 characters is skipped (masking `abc` would also
-     * hide every `abc` in unrelated text); `minLength: 1` registers any non-empty value, as
-     * `headers` values need: no log may ever contain one, however short.
+     * Registers a secret. A value under `MIN_SECRET_LENGTH` characters is skipped: masking `abc`
+     * would also hide every `abc` in unrelated text, and the runner drops outputs holding a mask.
      */
-    add(value, minLength = 4) {
-        if (!value || value.length < minLength)
+    add(value) {
+        if (!value || value.length < MIN_SECRET_LENGTH)
             return;
         this.register(value);
         // A URL-encoded form can appear in URLs built from the value.
@@ -32122,13 +32123,24 @@ function parseInputs(read) {
  */
 function readInputs() {
     secrets.add(getInput(Input.ApiKey));
+    const short = [];
     for (const line of getInput(Input.Headers).split('\n')) {
         const colon = line.indexOf(':');
-        // Every non-empty value, however short: the interface promises no header value is ever printed.
-        if (colon >= 0)
-            secrets.add(line.slice(colon + 1).trim(), 1);
+        if (colon < 0)
+            continue;
+        const value = line.slice(colon + 1).trim();
+        secrets.add(value);
+        if (value.length > 0 && value.length < MIN_SECRET_LENGTH)
+            short.push(line.slice(0, colon).trim());
     }
-    return parseInputs((name) => getInput(name));
+    const parsed = parseInputs((name) => getInput(name));
+    // Masking a value of 1-3 characters would hide those characters all over the log, and the
+    // runner drops every output containing a mask (a backup UUID, say). The action never prints
+    // header values; a value this short is no secret worth that.
+    for (const name of short) {
+        parsed.warnings.push(`headers: the value of '${name}' is shorter than ${MIN_SECRET_LENGTH} characters, so it is not masked (masking it would hide those characters everywhere in the log and drop outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.`);
+    }
+    return parsed;
 }
 
 ;// CONCATENATED MODULE: ./src/default-name.ts
@@ -33190,6 +33202,7 @@ const DEFAULT_TIMING = {
     maxReconnectDelayMs: 30_000,
     throttleBackoffMs: 5_000,
     closeGraceMs: 2_000,
+    staleErrorGraceMs: 1_000,
 };
 const GAP_TEXT_LIMIT = 300;
 /** Tokens tried for one renewal when the daemon turns the renewed `auth` down in a way a fresh token may cure. */
@@ -33365,6 +33378,7 @@ class BackupEvents {
         this.auth = undefined;
         clearTimeout(pending.timer);
         clearTimeout(pending.resend);
+        clearTimeout(pending.refusal);
         if (error === undefined)
             pending.resolve();
         else
@@ -33429,10 +33443,12 @@ class BackupEvents {
         }
         // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
         if (isExpiryJwtError(message)) {
-            // Also the answer to a renewal `auth` whose token the daemon finds expired (or an event
-            // dropped just before that `auth` landed): either way, try another fresh token at once.
-            if (pending)
-                this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`));
+            // Also the answer to a renewal `auth` whose token the daemon finds expired, or an event
+            // dropped just before that `auth` landed: unless `auth success` follows at once, try
+            // another fresh token rather than wait out the auth timeout.
+            if (pending && pending.refusal === undefined) {
+                pending.refusal = setTimeout(() => this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`)), this.timing.staleErrorGraceMs);
+            }
             this.onExpired(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
             return;
         }
@@ -35059,8 +35075,9 @@ async function closeFile(temp) {
 async function discard(temp) {
     if (!temp.closed)
         await temp.file.close().catch(() => undefined);
+    // A failing removal must not replace the error that ended the download.
     if (!temp.moved)
-        await (0,promises_namespaceObject.rm)(temp.path, { force: true });
+        await (0,promises_namespaceObject.rm)(temp.path, { force: true }).catch(() => undefined);
     untrackTemporary(temp.path);
 }
 /** Replaces an existing file only now, after verification (rename is atomic in one directory). */
@@ -35657,6 +35674,7 @@ function isFreshSince(readings, since, cacheMs = RESOURCES_CACHE_MS) {
 /** The panel's `GET /resources`, minding its cache: only readings shown to be fresh count. */
 class PanelPowerWatch {
     describe = 'the panel, which caches it for up to 20 s';
+    lagMs = RESOURCES_CACHE_MS;
     readings = [];
     since;
     ctx;
@@ -35710,6 +35728,9 @@ class LivePowerWatch {
     ctx;
     constructor(ctx) {
         this.ctx = ctx;
+    }
+    get lagMs() {
+        return this.fallback ? this.fallback.lagMs : 0;
     }
     get describe() {
         return this.fallback ? this.fallback.describe : "the daemon's websocket, live";
@@ -35935,8 +35956,9 @@ async function stopServer(ctx, deadline, watch) {
             return;
         }
         // A stop whose answer was lost may never have arrived: a server still simply running (not
-        // stopping) a while later gets one more stop, read first, before the kill clock starts.
-        if (stopUnclear && state === 'running' && fresh && ctx.now() - started >= STOP_RESEND_MS) {
+        // stopping) a while later, in a reading surely taken since the stop, gets one more stop
+        // before the kill clock starts.
+        if (stopUnclear && state === 'running' && ctx.now() - started >= STOP_RESEND_MS + watch.lagMs) {
             ctx.log.info(`The server is still running ${formatElapsed(ctx.now() - started)} after the unanswered stop; sending stop once more.`);
             stopUnclear = false;
             started = ctx.now();
@@ -36064,27 +36086,29 @@ async function restoreOperation(ctx) {
     if (running) {
         throw new ActionError(`backup ${running.uuid} ('${running.name}') of this server is still running; restoring now would race it. Wait for it to finish, then run again. Nothing was changed.`);
     }
-    if (!settings.restartServer)
-        await checkLeftRunning(ctx);
     // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
-    const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
+    const watch = await openPowerWatch(ctx, server);
     let powerBefore;
     let restartAfter = false;
     let stoppedHere = false;
     try {
-        powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
-        restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+        // A cached `offline` is read again once the cache has expired whenever it matters: before a
+        // stop, and before a truncating restore that restart-server: false would run on a live server.
+        powerBefore = await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun && (settings.restartServer || settings.truncate));
+        if (!settings.restartServer)
+            checkLeftRunning(ctx, powerBefore);
+        restartAfter = settings.restartServer && wasRunning(powerBefore) && settings.wait;
         if (settings.dryRun) {
-            dryRunNote(ctx, backup, powerBefore, restartAfter);
+            dryRunNote(ctx, backup, settings.restartServer ? powerBefore : undefined, restartAfter);
             return;
         }
-        if (watch && powerBefore !== 'offline') {
+        if (settings.restartServer && powerBefore !== 'offline') {
             await stopServer(ctx, deadline, watch);
-            stoppedHere = powerBefore !== undefined && wasRunning(powerBefore);
+            stoppedHere = wasRunning(powerBefore);
         }
     }
     finally {
-        watch?.close();
+        watch.close();
     }
     const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
     log.info(`Restoring ${describeRestore(backup, settings.truncate)}.`);
@@ -36102,7 +36126,7 @@ async function restoreOperation(ctx) {
     ctx.outputs.setStatus('restoring');
     ctx.report.status = 'restoring';
     if (!settings.wait) {
-        const left = powerBefore !== undefined && wasRunning(powerBefore) ? ' The server is left stopped: start it once the restore has finished.' : '';
+        const left = stoppedHere ? ' The server is left stopped: start it once the restore has finished.' : '';
         log.info(`Not waiting (wait: false): the restore is running; status is restoring.${left}`);
         if (left)
             ctx.report.notes.push(left.trim());
@@ -36122,14 +36146,6 @@ async function restoreOperation(ctx) {
         const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
         log.warning(note);
         ctx.report.notes.push(note);
-        if (restartAfter && settings.truncate) {
-            // A failed truncating restore leaves the files gone or partial; a game started on them may
-            // write a new world over what is left.
-            const left = 'The server is left stopped: with truncate, a restore that failed leaves its files deleted or partial. Check them, then start it in the panel.';
-            log.warning(left);
-            ctx.report.notes.push(left);
-            return;
-        }
     }
     else {
         log.info(`Backup ${backup.uuid} was restored.`);
@@ -36153,8 +36169,7 @@ function refuseUnlessIdle(server) {
  * a running server for the restore, after deleting its files when truncating, and never starts it
  * again (wings.md §6). Refused with truncate while the server runs; otherwise said out loud.
  */
-async function checkLeftRunning(ctx) {
-    const { currentState } = await ctx.client.getResources(ctx.serverId);
+function checkLeftRunning(ctx, currentState) {
     if (currentState === 'offline')
         return;
     if (ctx.settings.truncate) {

@@ -6,16 +6,18 @@ import * as core from '@actions/core';
  * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
  * messages, the job summary), which the runner's masking does not cover.
  */
+/** Shorter values are not masked (see `SecretRegistry.add`). */
+export const MIN_SECRET_LENGTH = 4;
+
 class SecretRegistry {
   private readonly values = new Set<string>();
 
   /**
-   * Registers a secret. By default a value under 4 characters is skipped (masking `abc` would also
-   * hide every `abc` in unrelated text); `minLength: 1` registers any non-empty value, as
-   * `headers` values need: no log may ever contain one, however short.
+   * Registers a secret. A value under `MIN_SECRET_LENGTH` characters is skipped: masking `abc`
+   * would also hide every `abc` in unrelated text, and the runner drops outputs holding a mask.
    */
-  add(value: string | undefined, minLength = 4): void {
-    if (!value || value.length < minLength) return;
+  add(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
     this.register(value);
     // A URL-encoded form can appear in URLs built from the value.
     this.register(encodeURIComponent(value));

@@ -368,7 +368,8 @@ async function closeFile(temp: Temporary): Promise<void> {
 /** Removes what is left of a temporary file (close waits for writes still in flight). */
 async function discard(temp: Temporary): Promise<void> {
   if (!temp.closed) await temp.file.close().catch(() => undefined);
-  if (!temp.moved) await rm(temp.path, { force: true });
+  // A failing removal must not replace the error that ended the download.
+  if (!temp.moved) await rm(temp.path, { force: true }).catch(() => undefined);
   untrackTemporary(temp.path);
 }
 

@@ -40,26 +40,27 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     );
   }
 
-  if (!settings.restartServer) await checkLeftRunning(ctx);
-
   // The socket (if any) is closed before the restore: the daemon closes it then anyway (wings.md §6).
-  const watch = settings.restartServer ? await openPowerWatch(ctx, server) : undefined;
-  let powerBefore: PowerState | undefined;
+  const watch = await openPowerWatch(ctx, server);
+  let powerBefore: PowerState;
   let restartAfter = false;
   let stoppedHere = false;
   try {
-    powerBefore = watch ? await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun) : undefined;
-    restartAfter = powerBefore !== undefined && wasRunning(powerBefore) && settings.wait;
+    // A cached `offline` is read again once the cache has expired whenever it matters: before a
+    // stop, and before a truncating restore that restart-server: false would run on a live server.
+    powerBefore = await stateBeforeRestore(ctx, watch, deadline, !settings.dryRun && (settings.restartServer || settings.truncate));
+    if (!settings.restartServer) checkLeftRunning(ctx, powerBefore);
+    restartAfter = settings.restartServer && wasRunning(powerBefore) && settings.wait;
     if (settings.dryRun) {
-      dryRunNote(ctx, backup, powerBefore, restartAfter);
+      dryRunNote(ctx, backup, settings.restartServer ? powerBefore : undefined, restartAfter);
       return;
     }
-    if (watch && powerBefore !== 'offline') {
+    if (settings.restartServer && powerBefore !== 'offline') {
       await stopServer(ctx, deadline, watch);
-      stoppedHere = powerBefore !== undefined && wasRunning(powerBefore);
+      stoppedHere = wasRunning(powerBefore);
     }
   } finally {
-    watch?.close();
+    watch.close();
   }
 
   const restoreAt = estimatePanelNow(panelDate, readAt, ctx.now()) ?? ctx.now();
@@ -77,7 +78,7 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
   ctx.outputs.setStatus('restoring');
   ctx.report.status = 'restoring';
   if (!settings.wait) {
-    const left = powerBefore !== undefined && wasRunning(powerBefore) ? ' The server is left stopped: start it once the restore has finished.' : '';
+    const left = stoppedHere ? ' The server is left stopped: start it once the restore has finished.' : '';
     log.info(`Not waiting (wait: false): the restore is running; status is restoring.${left}`);
     if (left) ctx.report.notes.push(left.trim());
     return;
@@ -100,15 +101,6 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
       "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
     log.warning(note);
     ctx.report.notes.push(note);
-    if (restartAfter && settings.truncate) {
-      // A failed truncating restore leaves the files gone or partial; a game started on them may
-      // write a new world over what is left.
-      const left =
-        'The server is left stopped: with truncate, a restore that failed leaves its files deleted or partial. Check them, then start it in the panel.';
-      log.warning(left);
-      ctx.report.notes.push(left);
-      return;
-    }
   } else {
     log.info(`Backup ${backup.uuid} was restored.`);
   }
@@ -134,8 +126,7 @@ function refuseUnlessIdle(server: ServerInfo): void {
  * a running server for the restore, after deleting its files when truncating, and never starts it
  * again (wings.md §6). Refused with truncate while the server runs; otherwise said out loud.
  */
-async function checkLeftRunning(ctx: OperationContext): Promise<void> {
-  const { currentState } = await ctx.client.getResources(ctx.serverId);
+function checkLeftRunning(ctx: OperationContext, currentState: PowerState): void {
   if (currentState === 'offline') return;
   if (ctx.settings.truncate) {
     throw new ActionError(

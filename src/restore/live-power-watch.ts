@@ -33,6 +33,10 @@ export class LivePowerWatch implements PowerWatch {
     this.ctx = ctx;
   }
 
+  get lagMs(): number {
+    return this.fallback ? this.fallback.lagMs : 0;
+  }
+
   get describe(): string {
     return this.fallback ? this.fallback.describe : "the daemon's websocket, live";
   }

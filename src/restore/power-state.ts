@@ -32,6 +32,8 @@ export function isFreshSince(readings: readonly PowerReading[], since: number, c
 export interface PowerWatch {
   /** For the log: where the states come from. */
   readonly describe: string;
+  /** How old a reading may be: a reading taken this long after an event shows the server after it. */
+  readonly lagMs: number;
   /** The state now, and whether it surely shows the server as it is since the watch began. */
   read(): Promise<{ state: PowerState; fresh: boolean }>;
   /** How long until a reading will be fresh whatever it shows (0 for a live watch). */
@@ -44,6 +46,7 @@ export interface PowerWatch {
 /** The panel's `GET /resources`, minding its cache: only readings shown to be fresh count. */
 export class PanelPowerWatch implements PowerWatch {
   readonly describe = 'the panel, which caches it for up to 20 s';
+  readonly lagMs = RESOURCES_CACHE_MS;
   private readonly readings: PowerReading[] = [];
   private readonly since: number;
   private readonly ctx: OperationContext;

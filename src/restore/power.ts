@@ -96,8 +96,9 @@ export async function stopServer(ctx: OperationContext, deadline: number, watch:
       return;
     }
     // A stop whose answer was lost may never have arrived: a server still simply running (not
-    // stopping) a while later gets one more stop, read first, before the kill clock starts.
-    if (stopUnclear && state === 'running' && fresh && ctx.now() - started >= STOP_RESEND_MS) {
+    // stopping) a while later, in a reading surely taken since the stop, gets one more stop
+    // before the kill clock starts.
+    if (stopUnclear && state === 'running' && ctx.now() - started >= STOP_RESEND_MS + watch.lagMs) {
       ctx.log.info(`The server is still running ${formatElapsed(ctx.now() - started)} after the unanswered stop; sending stop once more.`);
       stopUnclear = false;
       started = ctx.now();

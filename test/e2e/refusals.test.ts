@@ -54,10 +54,12 @@ describe('the job summary never fails the step', () => {
 });
 
 describe('headers values', () => {
-  it('masks a value shorter than 4 characters', async () => {
-    const run = await act(panel, { operation: 'list', headers: 'X-K: abc' });
+  it('sends a value too short to mask, says so, and never prints it', async () => {
+    const run = await act(panel, { operation: 'list', headers: 'X-K: q7z' });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout.split('\n')).toContain('::add-mask::abc');
-    expect(panel.sim.requests[0]?.headers['x-k']).toBe('abc');
+    expect(run.stdout.split('\n')).not.toContain('::add-mask::q7z');
+    expect(run.warnings.join('\n')).toContain("headers: the value of 'X-K' is shorter than 4 characters, so it is not masked");
+    expect(run.stdout + run.stderr).not.toContain('q7z');
+    expect(panel.sim.requests[0]?.headers['x-k']).toBe('q7z');
   });
 });

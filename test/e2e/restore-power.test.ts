@@ -55,6 +55,17 @@ describe("restore: the server's power state", () => {
     expect(countRoute(panel, 'server.websocket')).toBe(0);
   }, 110_000);
 
+  it('with restart-server: false, refuses a truncating restore of a server started behind the cache', async () => {
+    const backup = successful();
+    await startedBehindTheCache();
+    const { apiKey } = panel.sim.addUser({ permissions: ['backup.read', 'backup.restore', 'activity.read'] });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, truncate: 'true', 'restart-server': 'false' }, { apiKey });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/The panel shows the server offline, but that may be up to 20 s old; reading it again/);
+    expect(run.errors[0]).toContain('the server is running and restart-server is false: with truncate the daemon deletes every server file');
+    expect(countRoute(panel, 'backups.restore')).toBe(0);
+  }, 60_000);
+
   it('falls back to the panel, in one line, when the daemon rejects the Origin', async () => {
     const backup = successful();
     panel.sim.settings.resourcesCacheMs = SHORT_CACHE_MS;

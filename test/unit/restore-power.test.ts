@@ -70,8 +70,21 @@ describe('stopServer', () => {
     await stopServer(ctx, 3_600_000, watch);
     // The panel's reading is fresh only after its 20 s cache; then one more stop, no kill.
     expect(signals.map((s) => s.split('@')[0])).toEqual(['stop']);
-    expect(Number(signals[0]!.split('@')[1])).toBeGreaterThanOrEqual(STOP_RESEND_MS);
+    expect(Number(signals[0]!.split('@')[1])).toBeGreaterThanOrEqual(STOP_RESEND_MS + RESOURCES_CACHE_MS);
     expect(lines.join('\n')).toMatch(/still running .* after the unanswered stop; sending stop once more/);
+  });
+
+  it("does not send stop again on the panel's cached running from before an unanswered stop", async () => {
+    // The watch opened at 0; the stop goes out at 15 s and arrives, but its answer is lost. The
+    // panel's cache still says running until 35 s, then stopping, then offline.
+    const { ctx, watch, signals } = fakeContext((now) => (now < 35_000 ? 'running' : now < 50_000 ? 'stopping' : 'offline'));
+    ctx.client.sendPowerSignal = async (_id: string, signal: string) => {
+      signals.push(`${signal}@${ctx.now()}`);
+      throw new NetworkError('reset', 'the connection was reset');
+    };
+    await ctx.sleep(15_000);
+    await stopServer(ctx, 3_600_000, watch);
+    expect(signals).toEqual(['stop@15000']);
   });
 
   it('does not send stop again while the server is stopping after an unanswered stop', async () => {

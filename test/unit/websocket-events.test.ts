@@ -19,6 +19,7 @@ const TIMING: Partial<BackupEventsTiming> = {
   maxReconnectDelayMs: 40,
   throttleBackoffMs: 100,
   closeGraceMs: 500,
+  staleErrorGraceMs: 100,
 };
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -445,6 +446,20 @@ describe('keeping the token fresh', () => {
     // The expiry error means events may have been dropped: one REST read covers it.
     expect(await ev.next(1_000)).toMatchObject({ type: 'gap' });
     expect(await ev.next(50)).toEqual({ type: 'timeout' });
+  });
+
+  it('keeps a renewal that succeeds just after a stale expiry jwt error (an event dropped before it landed)', async () => {
+    daemon.onAuth = (_tok, conn) => (conn.auths.length === 2 ? frame('jwt error', ['jwt: exp claim is invalid']) : frame('auth success'));
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000, staleErrorGraceMs: 500 } });
+    daemon.send(frame('token expiring'));
+    await until(() => daemon.last().auths.length === 2, 'the renewed auth');
+    daemon.send(frame('auth success'));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(daemon.last().auths).toHaveLength(2);
+    expect(credentialCalls).toBe(2);
+    expect(daemon.conns).toHaveLength(1);
+    // The error may have stood for a dropped event: one REST read covers it.
+    expect(await ev.next(1_000)).toMatchObject({ type: 'gap' });
   });
 
   it('fails a renewal auth answered with a daemon error at once and tries another fresh token', async () => {

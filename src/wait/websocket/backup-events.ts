@@ -26,6 +26,11 @@ export interface BackupEventsTiming {
   throttleBackoffMs: number;
   /** Longest wait for the closing handshake before the socket is destroyed. */
   closeGraceMs: number;
+  /**
+   * After an expiry `jwt error` while a renewal `auth` is unanswered, how long an `auth success`
+   * may still come: the error may be an event dropped just before the renewed token landed.
+   */
+  staleErrorGraceMs: number;
 }
 
 export const DEFAULT_TIMING: BackupEventsTiming = {
@@ -35,6 +40,7 @@ export const DEFAULT_TIMING: BackupEventsTiming = {
   maxReconnectDelayMs: 30_000,
   throttleBackoffMs: 5_000,
   closeGraceMs: 2_000,
+  staleErrorGraceMs: 1_000,
 };
 
 export interface BackupEventsOptions {
@@ -64,6 +70,8 @@ interface PendingAuth {
   timer: NodeJS.Timeout | undefined;
   /** Sends again once a throttle has passed. */
   resend: NodeJS.Timeout | undefined;
+  /** Takes an expiry `jwt error` as the answer unless `auth success` follows soon. */
+  refusal?: NodeJS.Timeout | undefined;
 }
 
 interface Waiter {
@@ -254,6 +262,7 @@ export class BackupEvents {
     this.auth = undefined;
     clearTimeout(pending.timer);
     clearTimeout(pending.resend);
+    clearTimeout(pending.refusal);
     if (error === undefined) pending.resolve();
     else pending.reject(error);
   }
@@ -311,9 +320,15 @@ export class BackupEvents {
     }
     // Once the token has expired every event is replaced by this error (Wings: router/websocket/websocket.go `SendJson`).
     if (isExpiryJwtError(message)) {
-      // Also the answer to a renewal `auth` whose token the daemon finds expired (or an event
-      // dropped just before that `auth` landed): either way, try another fresh token at once.
-      if (pending) this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`));
+      // Also the answer to a renewal `auth` whose token the daemon finds expired, or an event
+      // dropped just before that `auth` landed: unless `auth success` follows at once, try
+      // another fresh token rather than wait out the auth timeout.
+      if (pending && pending.refusal === undefined) {
+        pending.refusal = setTimeout(
+          () => this.settleAuth(pending, new RenewalRefusedError(`the daemon answered the renewed websocket token with: ${text}`)),
+          this.timing.staleErrorGraceMs,
+        );
+      }
       this.onExpired(conn, `the websocket token expired (${text}); events meanwhile were dropped`);
       return;
     }
