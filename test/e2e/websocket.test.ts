@@ -1,18 +1,14 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { act, countRoute, startPanel } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { act, countRoute } from './harness.ts';
 import type { Panel } from './harness.ts';
+import { useWebsocketPanel, VIA_EVENT } from './websocket-setup.ts';
 
 let panel: Panel;
-beforeEach(async () => {
-  panel = await startPanel();
+useWebsocketPanel((started) => {
+  panel = started;
 });
-afterEach(async () => {
-  await panel.sim.close();
-});
-
-const viaEvent = /The daemon reports backup .* succeeded; confirming with the panel/;
 
 /** A local port on which nothing listens any more: connecting to it is refused. */
 async function closedPort(): Promise<number> {
@@ -28,7 +24,7 @@ describe('wait-strategy auto (websocket)', () => {
     panel.sim.settings.backupDurationMs = 8_000;
     const run = await act(panel, { 'poll-interval': '1s' });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(viaEvent);
+    expect(run.stdout).toMatch(VIA_EVENT);
     const order = panel.sim.requests.map((r) => r.route);
     expect(order.indexOf('wings.ws')).toBeLessThan(order.indexOf('backups.create'));
     // Polling every second would read the backup about 8 times; the socket needs the safety
@@ -43,7 +39,7 @@ describe('wait-strategy auto (websocket)', () => {
     panel.sim.fault({ route: 'backups.create', kind: 'delay-response', ms: 1_500 });
     const run = await act(panel, { 'poll-interval': '10s' });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(viaEvent);
+    expect(run.stdout).toMatch(VIA_EVENT);
     // The completion event reached the action before the create's answer did.
     const uuid = run.outputs['backup-uuid'];
     const eventAt = run.stdout.indexOf(`::debug::Websocket: backup ${uuid} completed`);
@@ -56,7 +52,7 @@ describe('wait-strategy auto (websocket)', () => {
     panel.sim.settings.legacyBackupEventName = true;
     const run = await act(panel, { 'poll-interval': '10s' });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(viaEvent);
+    expect(run.stdout).toMatch(VIA_EVENT);
   });
 
   it('catches a dropped event with the safety poll', async () => {
@@ -64,7 +60,7 @@ describe('wait-strategy auto (websocket)', () => {
     panel.sim.fault({ route: 'wings.ws.event', kind: 'drop-event' });
     const run = await act(panel, { 'poll-interval': '1s' });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).not.toMatch(viaEvent);
+    expect(run.stdout).not.toMatch(VIA_EVENT);
     expect(run.outputs.status).toBe('successful');
     expect(countRoute(panel, 'backups.view')).toBe(1);
   });
@@ -76,7 +72,7 @@ describe('wait-strategy auto (websocket)', () => {
     const run = await act(panel, { 'poll-interval': '10s' });
     expect(run.exitCode).toBe(0);
     expect(countRoute(panel, 'server.websocket')).toBeGreaterThanOrEqual(2);
-    expect(run.stdout).toMatch(viaEvent);
+    expect(run.stdout).toMatch(VIA_EVENT);
   });
 
   it('reads the panel at once when the completion is dropped because the token has expired', async () => {
@@ -89,7 +85,7 @@ describe('wait-strategy auto (websocket)', () => {
     const run = await act(panel, { 'poll-interval': '10s' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('successful');
-    expect(run.stdout).not.toMatch(viaEvent);
+    expect(run.stdout).not.toMatch(VIA_EVENT);
     // Far before the safety poll (60 s).
     expect(run.durationMs).toBeLessThan(20_000);
     expect(countRoute(panel, 'server.websocket')).toBeGreaterThanOrEqual(2);
@@ -163,106 +159,6 @@ describe('wait-strategy auto (websocket)', () => {
     expect(run.stdout).toMatch(/Waiting for backup .* by polling every 1s/);
     expect(countRoute(panel, 'server.websocket')).toBe(1);
     expect(run.outputs.status).toBe('successful');
-  });
-
-  it('falls back to polling when the socket drops mid-wait and every reconnect is refused', { timeout: 90_000 }, async () => {
-    // Long enough to outlast the reconnects' backoff (1 + 2 + 4 + 8 + 16 s).
-    panel.sim.settings.backupDurationMs = 36_000;
-    let dropped = false;
-    const run = await act(panel, { 'poll-interval': '2s' }, {
-      timeoutMs: 80_000,
-      onStdout: (stdout) => {
-        if (!dropped && stdout.includes("on the server's websocket")) {
-          dropped = true;
-          // Every upgrade from now on is refused, as by a failing proxy in front of the daemon.
-          panel.sim.fault({ route: 'wings.ws', kind: 'status', status: 502, times: 100 });
-          panel.sim.dropWebsockets(panel.server.identifier);
-        }
-      },
-    });
-    expect(dropped).toBe(true);
-    expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/The daemon's websocket connection was lost \(.*\); reconnecting\./);
-    expect(run.stdout).toMatch(/The websocket is gone \(the connection was lost \(.*\) and 5 reconnect\(s\) failed; the last: .*502.*\); waiting by polling every 2s\./);
-    expect(run.stdout).not.toMatch(viaEvent);
-    expect(run.outputs.status).toBe('successful');
-    const upgrades = panel.sim.requests.filter((r) => r.route === 'wings.ws').map((r) => r.status);
-    expect(upgrades).toEqual([101, 502, 502, 502, 502, 502]);
-  });
-
-  it('fails the step on a failure event the panel does not confirm', async () => {
-    panel.sim.settings.backupOutcome = 'stuck';
-    let emitted = false;
-    const run = await act(panel, { 'poll-interval': '30s' }, {
-      onStdout: (stdout) => {
-        const match = /Waiting for backup ([0-9a-f-]{36}) on the server's websocket/.exec(stdout);
-        if (match && !emitted) {
-          emitted = true;
-          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: match[1]!, is_successful: false, checksum: '', file_size: 0 });
-        }
-      },
-    });
-    expect(emitted).toBe(true);
-    expect(run.exitCode).toBe(1);
-    expect(run.errors[0]).toMatch(/the daemon reported that backup .* failed, but the panel still shows it running after 10s/);
-    expect(run.outputs.status).toBe('pending');
-  });
-
-  it('ignores completion events of other backups', async () => {
-    panel.sim.settings.backupDurationMs = 1_500;
-    let emitted = false;
-    const run = await act(panel, { 'poll-interval': '10s' }, {
-      onStdout: (stdout) => {
-        if (!emitted && stdout.includes("on the server's websocket")) {
-          emitted = true;
-          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: '00000000-0000-4000-8000-000000000999', is_successful: false });
-        }
-      },
-    });
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.status).toBe('successful');
-  });
-
-  it('ignores a failure event of another backup while this one keeps running', async () => {
-    // Far longer than the failure event's grace period (10 s): a mix-up would fail the step.
-    panel.sim.settings.backupDurationMs = 20_000;
-    const other = '00000000-0000-4000-8000-000000000999';
-    let emitted = false;
-    const run = await act(panel, { 'poll-interval': '10s' }, {
-      onStdout: (stdout) => {
-        if (!emitted && stdout.includes("on the server's websocket")) {
-          emitted = true;
-          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: other, is_successful: false });
-        }
-      },
-    });
-    expect(emitted).toBe(true);
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.status).toBe('successful');
-    // Its own event ended the wait, long before the safety poll (60 s).
-    expect(run.stdout).toMatch(viaEvent);
-    const shown = run.stdout.split('\n').filter((line) => !line.startsWith('::debug::'));
-    expect(shown.filter((line) => line.includes(other))).toEqual([]);
-  });
-
-  it('does not believe a success event the panel never confirms', async () => {
-    panel.sim.settings.backupOutcome = 'stuck';
-    let emitted = false;
-    const run = await act(panel, { 'poll-interval': '2s', 'wait-timeout': '15s' }, {
-      onStdout: (stdout) => {
-        const match = /Waiting for backup ([0-9a-f-]{36}) on the server's websocket/.exec(stdout);
-        if (match && !emitted) {
-          emitted = true;
-          panel.sim.emitBackupEvent(panel.server.identifier, { uuid: match[1]!, is_successful: true, checksum: 'ab'.repeat(20), file_size: 4096 });
-        }
-      },
-    });
-    expect(emitted).toBe(true);
-    expect(run.stdout).toMatch(/The daemon reports backup .* succeeded, but the panel does not show it yet; polling the panel/);
-    expect(run.exitCode).toBe(1);
-    expect(run.errors[0]).toMatch(/is still running after wait-timeout \(15s\)/);
-    expect(run.durationMs).toBeGreaterThanOrEqual(15_000);
-    expect(run.outputs.status).toBe('pending');
   });
 });
 
