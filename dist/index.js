@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9810);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7950);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9810:
+/***/ 7950:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31451,6 +31451,8 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
  * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
  * messages, the job summary), which the runner's masking does not cover.
  */
+/** A JWT's header and the start of its payload: `eyJ…` then a dot. */
+const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
 /** Shorter values are not masked (see `SecretRegistry.add`). */
 const MIN_SECRET_LENGTH = 4;
 class SecretRegistry {
@@ -31490,6 +31492,14 @@ class SecretRegistry {
             result = result.split(value).join('***');
         }
         return result;
+    }
+    /**
+     * For text from outside (a daemon's message, a proxy's page): `redact`, and also anything
+     * shaped like a JWT, whole or cut short (a token this run never saw, or one cut by a length
+     * limit, which `redact` cannot match). Cut such text only after this.
+     */
+    scrub(text) {
+        return this.redact(text).replace(JWT_SHAPE, '***');
     }
 }
 const secrets = new SecretRegistry();
@@ -31644,12 +31654,32 @@ function flattenHeaders(headers) {
     return flat;
 }
 
+;// CONCATENATED MODULE: ./src/inputs/settings.ts
+/** Whether any retention rule is set (keep, keep-daily/-weekly/-monthly, max-age, prune-failed). */
+function hasRetentionRules(r) {
+    return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/values.ts
 /**
  * Parsers for the value forms the inputs share. Each returns the parsed value or throws a
  * `ValueError` whose message describes the accepted form; the caller adds the input's name.
  */
 class ValueError extends Error {
+}
+/** Prefixes of the panels' API keys: Pterodactyl's client and application keys, Pelican's. */
+const KEY_LIKE = /^(ptlc|ptla|pacc|papp)_/i;
+/**
+ * An input's value quoted for an error message, unless it may be a secret put in the wrong input
+ * (an API key in server-id, say): a key's prefix, or a long value without spaces. Credentials in
+ * a URL (`//user:pass@`) are blanked.
+ */
+function shown(raw) {
+    const value = raw.trim();
+    if (KEY_LIKE.test(value) || (value.length > 40 && !/[\s/]/.test(value))) {
+        return `(a value of ${value.length} characters, not repeated here in case it is a key)`;
+    }
+    return `'${raw.replace(/\/\/[^/@\s]*@/g, '//***@')}'`;
 }
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d+)([smhd])?$/;
@@ -31673,6 +31703,8 @@ function parseDuration(raw, opts = {}) {
     const minMs = opts.minMs ?? 1_000;
     if (ms < minMs)
         throw new ValueError(`must be at least ${formatDurationShort(minMs)}; expected ${form}`);
+    if (opts.maxMs !== undefined && ms > opts.maxMs)
+        throw new ValueError(`must be at most ${formatDurationShort(opts.maxMs)}; expected ${form}`);
     return ms;
 }
 /** A whole number of at least `min` (and at most `max`). */
@@ -31726,7 +31758,7 @@ function isUuid(value) {
 function parseOneServerId(raw) {
     if (SHORT_ID.test(raw) || UUID.test(raw))
         return raw.toLowerCase();
-    throw new ValueError(`'${raw}' is neither an 8-character short id (e.g. 1a2b3c4d) nor a server UUID; ` +
+    throw new ValueError(`${shown(raw)} is neither an 8-character short id (e.g. 1a2b3c4d) nor a server UUID; ` +
         'copy it from the server\'s URL in the panel (/server/<id>)');
 }
 /**
@@ -31752,7 +31784,7 @@ function parseBackupRef(raw) {
         return { kind: 'latest' };
     if (UUID.test(raw))
         return { kind: 'uuid', uuid: raw.toLowerCase() };
-    throw new ValueError(`'${raw}' is neither a backup UUID nor 'latest'`);
+    throw new ValueError(`${shown(raw)} is neither a backup UUID nor 'latest'`);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/panel-url.ts
@@ -31767,7 +31799,7 @@ function parsePanelUrl(raw, allowInsecureHttp) {
         url = new URL(raw);
     }
     catch {
-        throw new ValueError(`'${raw}' is not a URL; expected the panel's address, e.g. https://panel.example.com`);
+        throw new ValueError(`${shown(raw)} is not a URL; expected the panel's address, e.g. https://panel.example.com`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new ValueError(`uses ${url.protocol.replace(/:$/, '')}; expected an https:// URL such as https://panel.example.com`);
@@ -31901,6 +31933,7 @@ function errorCode(error) {
 
 
 
+
 /** Every problem with the inputs, each naming its input; thrown before any request is sent. */
 class InputError extends Error {
     problems;
@@ -31939,6 +31972,8 @@ const USED_BY = {
     [Input.DryRun]: CHANGING_OPERATIONS,
     [Input.Concurrency]: 'fleet',
 };
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Defaults as declared in action.yml; an input equal to its default counts as not given. */
 const DEFAULTS = {
     [Input.Operation]: 'create',
@@ -31993,7 +32028,7 @@ function parseInputs(read) {
     const operation = field(Input.Operation, (value) => {
         const op = (value === '' ? 'create' : value);
         if (!OPERATIONS.includes(op))
-            throw new ValueError(`'${value}' is not an operation; expected one of ${OPERATIONS.join(', ')}`);
+            throw new ValueError(`${shown(value)} is not an operation; expected one of ${OPERATIONS.join(', ')}`);
         return op;
     }, undefined);
     const backupId = optional(Input.BackupId, parseBackupRef);
@@ -32006,14 +32041,16 @@ function parseInputs(read) {
     const ignoredFiles = parseLines(raw(Input.IgnoredFiles));
     const locked = bool(Input.Locked);
     const wait = bool(Input.Wait);
-    const waitTimeoutMs = field(Input.WaitTimeout, (value) => parseDuration(value || '1h'), 3_600_000);
+    // Upper bounds: no job runs longer than 5 days (self-hosted runners), and a wait computed from
+    // a longer value would overflow the timers (Node fires anything over 24.8 days at once).
+    const waitTimeoutMs = field(Input.WaitTimeout, (value) => parseDuration(value || '1h', { maxMs: 7 * DAY_MS }), 3_600_000);
     const waitStrategy = field(Input.WaitStrategy, (value) => {
         const strategy = (value === '' ? 'auto' : value);
         if (!WAIT_STRATEGIES.includes(strategy))
-            throw new ValueError(`'${value}' is not a strategy; expected auto, websocket or poll`);
+            throw new ValueError(`${shown(value)} is not a strategy; expected auto, websocket or poll`);
         return strategy;
     }, 'auto');
-    const pollIntervalMs = field(Input.PollInterval, (value) => parseDuration(value || '5s', { minMs: 1_000 }), 5_000);
+    const pollIntervalMs = field(Input.PollInterval, (value) => parseDuration(value || '5s', { minMs: 1_000, maxMs: HOUR_MS }), 5_000);
     const downloadPath = optional(Input.DownloadPath, (value) => value);
     const skipIfNewerThanMs = optional(Input.SkipIfNewerThan, (value) => parseDuration(value));
     const rotate = bool(Input.Rotate);
@@ -32046,12 +32083,7 @@ function parseInputs(read) {
         if (operation === 'create' && downloadPath !== undefined && !wait) {
             problems.push(`${Input.DownloadPath} needs wait: true (the archive exists only once the backup has finished)`);
         }
-        const anyRule = retention.keep !== undefined ||
-            retention.keepDaily !== undefined ||
-            retention.keepWeekly !== undefined ||
-            retention.keepMonthly !== undefined ||
-            retention.maxAgeMs !== undefined ||
-            retention.pruneFailed;
+        const anyRule = hasRetentionRules(retention);
         // Fleet mode (interface): the operations that act on one chosen backup, or undo, are refused.
         if (servers && servers.mode !== 'single') {
             if (operation === 'restore' || operation === 'delete' || operation === 'unlock') {
@@ -32071,11 +32103,19 @@ function parseInputs(read) {
     if (problems.length > 0 || !panelUrl || !servers || !operation)
         throw new InputError(problems);
     const warnings = [];
+    // Some inputs are read by an operation only in some runs: retention-match by rotation,
+    // retention, latest and skip-if-newer-than; the wait inputs of create only when it waits.
+    const situational = {
+        [Input.RetentionMatch]: operation === 'prune' ||
+            backupId?.kind === 'latest' ||
+            (operation === 'create' && (rotate || hasRetentionRules(retention) || skipIfNewerThanMs !== undefined)),
+        ...(operation === 'create' && !wait ? { [Input.WaitTimeout]: false, [Input.PollInterval]: false, [Input.WaitStrategy]: false } : {}),
+    };
     const unused = Object.keys(USED_BY).filter((input) => {
         const value = raw(input);
         const given = value !== '' && value !== DEFAULTS[input];
         const usedBy = USED_BY[input];
-        const used = usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation);
+        const used = (usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation)) && situational[input] !== false;
         return given && !used;
     });
     if (unused.length > 0) {
@@ -32211,6 +32251,7 @@ const matchEveryName = () => true;
 ;// CONCATENATED MODULE: ./src/retention/deletion-matcher.ts
 
 
+
 /**
  * The names that rotation and retention may delete. An empty `retention-match` means only the
  * names this action gives by default in this repository (`<owner/repo>@*`), so backups made by
@@ -32237,8 +32278,7 @@ function choosingMatcher(settings) {
 }
 /** Whether any retention rule is set. */
 function hasRetentionRule(settings) {
-    const r = settings.retention;
-    return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+    return hasRetentionRules(settings.retention);
 }
 /**
  * Outside GitHub Actions (no repository) an empty `retention-match`, or one of only `!` lines,
@@ -32299,6 +32339,7 @@ class WaitTimeoutError extends ActionError {
 }
 
 ;// CONCATENATED MODULE: ./src/time.ts
+const MAX_TIMER_MS = 2_147_483_647;
 /** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
 function sleep(ms, signal) {
     return new Promise((resolve, reject) => {
@@ -32310,10 +32351,15 @@ function sleep(ms, signal) {
             clearTimeout(timer);
             reject(signal.reason);
         };
+        // Node fires a timer of more than 2^31-1 ms at once: wait that long, then the rest.
+        const step = Math.min(Math.max(0, ms), MAX_TIMER_MS);
         const timer = setTimeout(() => {
             signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
+            if (ms > step)
+                sleep(ms - step, signal).then(resolve, reject);
+            else
+                resolve();
+        }, step);
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
@@ -32472,6 +32518,7 @@ function parseWebsocketError(body) {
 
 ;// CONCATENATED MODULE: ./src/panel/errors.ts
 
+
 /**
  * The panel answered with an error status. `code` and `detail` come from its error envelope
  * (`{"errors":[{code,status,detail}]}`, panel-api.md §5.1); a body that is not that envelope (a
@@ -32522,7 +32569,8 @@ function describeNonJsonBody(res) {
         return 'an empty answer instead of the panel\'s JSON error (a proxy in between?)';
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
     const kind = /<html|<!doctype/i.test(text) ? 'an HTML page' : 'a non-JSON answer';
-    const label = title ? ` ("${title.slice(0, 80)}")` : '';
+    // Scrubbed before it is cut: a secret cut in half would no longer be recognised.
+    const label = title ? ` ("${secrets.scrub(title).slice(0, 80)}")` : '';
     const location = res.status >= 300 && res.status < 400 && res.headers.location ? ' (a redirect, e.g. to a login page)' : '';
     return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }
@@ -32745,7 +32793,7 @@ function firstArg(frame) {
 }
 /** A daemon's error text (`jwt error`, `daemon error`) fit for a message: masked and short. */
 function errorText(message) {
-    return secrets.redact(message).slice(0, 200);
+    return secrets.scrub(message).slice(0, 200);
 }
 const BACKUP_COMPLETED = 'backup completed';
 /**
@@ -33033,7 +33081,7 @@ function bodyDetail(body, statusText) {
     return detail && detail.toLowerCase() !== statusText.toLowerCase() ? ` ("${detail}")` : '';
 }
 function clean(text) {
-    return secrets.redact(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+    return secrets.scrub(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
@@ -34562,8 +34610,7 @@ function scrub(text, url) {
     const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 4);
     for (const value of values.sort((a, b) => b.length - a.length))
         result = result.split(value).join('***');
-    result = result.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
-    result = secrets.redact(result).trim();
+    result = secrets.scrub(result).trim();
     return result.length > MAX_DETAIL ? `${result.slice(0, MAX_DETAIL)}…` : result;
 }
 /**
@@ -35233,6 +35280,8 @@ async function findRecentBackup(ctx, thresholdMs) {
 async function createOperation(ctx) {
     const { settings } = ctx;
     const deadline = ctx.now() + settings.waitTimeoutMs;
+    // Set first: an `if: failure()` step reads `false`, not an empty string, whatever fails next.
+    ctx.outputs.setSkipped(false);
     const view = await readServer(ctx);
     const clock = { panelDate: view.panelDate, localAt: ctx.now() };
     const server = view.server;
@@ -35245,7 +35294,6 @@ async function createOperation(ctx) {
     warnAboutLimitOfOne(ctx, server);
     const name = settings.name ?? defaultBackupName(ctx.workflow);
     ctx.outputs.setName(name);
-    ctx.outputs.setSkipped(false);
     if (settings.skipIfNewerThanMs !== undefined) {
         const recent = await findRecentBackup(ctx, settings.skipIfNewerThanMs);
         if (recent) {
@@ -36316,6 +36364,12 @@ function panelErrorHint(error) {
     if (status === 400 && code === 'TwoFactorAuthRequiredException') {
         return "The panel requires two-factor authentication for this account. Enable 2FA on the key's account.";
     }
+    if (status === 400 && code === 'TooManyBackupsException') {
+        // panel-api.md §5.3: running and successful backups count; a limit of 0 disables backups.
+        return /limit of 0 backups/.test(detail)
+            ? "Backups are disabled on this server. Ask the panel's administrator to raise its backup limit."
+            : 'Set rotate: true to delete the oldest matching backup first, keep fewer with retention (keep, max-age), delete old backups by hand, or ask for a higher limit.';
+    }
     if (status === 422 && /191 characters/.test(detail))
         return 'Pterodactyl limits backup names to 191 characters. Shorten name.';
     if (status === 429)
@@ -36352,6 +36406,7 @@ function describeFailure(error, context) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
+
 
 
 
@@ -36430,8 +36485,9 @@ class OutputCollector {
         if (this.flushed)
             return;
         this.flushed = true;
+        // Only download-url may hold a secret (a signed URL, masked in the log by the runner).
         for (const [name, value] of this.values)
-            setOutput(name, value);
+            setOutput(name, name === Output.DownloadUrl ? value : secrets.redact(value));
     }
     set(name, value) {
         this.values.set(name, value);
@@ -36985,8 +37041,9 @@ function addFleetTable(summary, results) {
         ]),
     ]);
 }
+/** Redacted first: a secret holding `&`, `<`, `>` or `"` would no longer match once escaped. */
 function summary_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    return secrets.redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts

@@ -6,6 +6,9 @@ import * as core from '@actions/core';
  * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
  * messages, the job summary), which the runner's masking does not cover.
  */
+/** A JWT's header and the start of its payload: `eyJ…` then a dot. */
+const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
+
 /** Shorter values are not masked (see `SecretRegistry.add`). */
 export const MIN_SECRET_LENGTH = 4;
 
@@ -46,6 +49,15 @@ class SecretRegistry {
       result = result.split(value).join('***');
     }
     return result;
+  }
+
+  /**
+   * For text from outside (a daemon's message, a proxy's page): `redact`, and also anything
+   * shaped like a JWT, whole or cut short (a token this run never saw, or one cut by a length
+   * limit, which `redact` cannot match). Cut such text only after this.
+   */
+  scrub(text: string): string {
+    return this.redact(text).replace(JWT_SHAPE, '***');
   }
 }
 

@@ -32,8 +32,7 @@ export function scrub(text: string, url: URL): string {
   let result = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 4);
   for (const value of values.sort((a, b) => b.length - a.length)) result = result.split(value).join('***');
-  result = result.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
-  result = secrets.redact(result).trim();
+  result = secrets.scrub(result).trim();
   return result.length > MAX_DETAIL ? `${result.slice(0, MAX_DETAIL)}…` : result;
 }
 

@@ -1,5 +1,5 @@
 import type { BackupRef, ServerSelection } from './settings.js';
-import { ValueError } from './values.js';
+import { shown, ValueError } from './values.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // The panel's short identifier is the first 8 characters of the server UUID
@@ -13,7 +13,7 @@ export function isUuid(value: string): boolean {
 function parseOneServerId(raw: string): string {
   if (SHORT_ID.test(raw) || UUID.test(raw)) return raw.toLowerCase();
   throw new ValueError(
-    `'${raw}' is neither an 8-character short id (e.g. 1a2b3c4d) nor a server UUID; ` +
+    `${shown(raw)} is neither an 8-character short id (e.g. 1a2b3c4d) nor a server UUID; ` +
       'copy it from the server\'s URL in the panel (/server/<id>)',
   );
 }
@@ -37,5 +37,5 @@ export function parseServerSelection(raw: string): ServerSelection {
 export function parseBackupRef(raw: string): BackupRef {
   if (raw === 'latest') return { kind: 'latest' };
   if (UUID.test(raw)) return { kind: 'uuid', uuid: raw.toLowerCase() };
-  throw new ValueError(`'${raw}' is neither a backup UUID nor 'latest'`);
+  throw new ValueError(`${shown(raw)} is neither a backup UUID nor 'latest'`);
 }

@@ -1,4 +1,4 @@
-import { ValueError } from './values.js';
+import { shown, ValueError } from './values.js';
 
 /**
  * The panel's base URL: http(s), no credentials, query or fragment; a trailing slash is dropped
@@ -9,7 +9,7 @@ export function parsePanelUrl(raw: string, allowInsecureHttp: boolean): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ValueError(`'${raw}' is not a URL; expected the panel's address, e.g. https://panel.example.com`);
+    throw new ValueError(`${shown(raw)} is not a URL; expected the panel's address, e.g. https://panel.example.com`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ValueError(`uses ${url.protocol.replace(/:$/, '')}; expected an https:// URL such as https://panel.example.com`);

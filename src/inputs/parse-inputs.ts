@@ -1,7 +1,8 @@
 import { Input, OPERATIONS, WAIT_STRATEGIES, NAME_MAX_LENGTH } from '../constants.js';
 import type { InputName, Operation, WaitStrategy } from '../constants.js';
+import { hasRetentionRules } from './settings.js';
 import type { RetentionRules, Settings } from './settings.js';
-import { parseBoolean, parseDuration, parseLines, parseWholeNumber, ValueError } from './values.js';
+import { parseBoolean, parseDuration, parseLines, parseWholeNumber, shown, ValueError } from './values.js';
 import { parseBackupRef, parseServerSelection } from './identifiers.js';
 import { parsePanelUrl } from './panel-url.js';
 import { parseHeaders } from './headers.js';
@@ -52,6 +53,9 @@ const USED_BY: Partial<Record<InputName, readonly Operation[] | 'fleet'>> = {
   [Input.DryRun]: CHANGING_OPERATIONS,
   [Input.Concurrency]: 'fleet',
 };
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Defaults as declared in action.yml; an input equal to its default counts as not given. */
 export const DEFAULTS: Partial<Record<InputName, string>> = {
@@ -114,7 +118,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
     Input.Operation,
     (value) => {
       const op = (value === '' ? 'create' : value) as Operation;
-      if (!OPERATIONS.includes(op)) throw new ValueError(`'${value}' is not an operation; expected one of ${OPERATIONS.join(', ')}`);
+      if (!OPERATIONS.includes(op)) throw new ValueError(`${shown(value)} is not an operation; expected one of ${OPERATIONS.join(', ')}`);
       return op;
     },
     undefined as Operation | undefined,
@@ -129,17 +133,19 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const ignoredFiles = parseLines(raw(Input.IgnoredFiles));
   const locked = bool(Input.Locked);
   const wait = bool(Input.Wait);
-  const waitTimeoutMs = field(Input.WaitTimeout, (value) => parseDuration(value || '1h'), 3_600_000);
+  // Upper bounds: no job runs longer than 5 days (self-hosted runners), and a wait computed from
+  // a longer value would overflow the timers (Node fires anything over 24.8 days at once).
+  const waitTimeoutMs = field(Input.WaitTimeout, (value) => parseDuration(value || '1h', { maxMs: 7 * DAY_MS }), 3_600_000);
   const waitStrategy = field(
     Input.WaitStrategy,
     (value) => {
       const strategy = (value === '' ? 'auto' : value) as WaitStrategy;
-      if (!WAIT_STRATEGIES.includes(strategy)) throw new ValueError(`'${value}' is not a strategy; expected auto, websocket or poll`);
+      if (!WAIT_STRATEGIES.includes(strategy)) throw new ValueError(`${shown(value)} is not a strategy; expected auto, websocket or poll`);
       return strategy;
     },
     'auto' as WaitStrategy,
   );
-  const pollIntervalMs = field(Input.PollInterval, (value) => parseDuration(value || '5s', { minMs: 1_000 }), 5_000);
+  const pollIntervalMs = field(Input.PollInterval, (value) => parseDuration(value || '5s', { minMs: 1_000, maxMs: HOUR_MS }), 5_000);
   const downloadPath = optional(Input.DownloadPath, (value) => value);
   const skipIfNewerThanMs = optional(Input.SkipIfNewerThan, (value) => parseDuration(value));
   const rotate = bool(Input.Rotate);
@@ -173,13 +179,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
     if (operation === 'create' && downloadPath !== undefined && !wait) {
       problems.push(`${Input.DownloadPath} needs wait: true (the archive exists only once the backup has finished)`);
     }
-    const anyRule =
-      retention.keep !== undefined ||
-      retention.keepDaily !== undefined ||
-      retention.keepWeekly !== undefined ||
-      retention.keepMonthly !== undefined ||
-      retention.maxAgeMs !== undefined ||
-      retention.pruneFailed;
+    const anyRule = hasRetentionRules(retention);
     // Fleet mode (interface): the operations that act on one chosen backup, or undo, are refused.
     if (servers && servers.mode !== 'single') {
       if (operation === 'restore' || operation === 'delete' || operation === 'unlock') {
@@ -202,11 +202,20 @@ export function parseInputs(read: InputReader): ParsedInputs {
   if (problems.length > 0 || !panelUrl || !servers || !operation) throw new InputError(problems);
 
   const warnings: string[] = [];
+  // Some inputs are read by an operation only in some runs: retention-match by rotation,
+  // retention, latest and skip-if-newer-than; the wait inputs of create only when it waits.
+  const situational: Partial<Record<InputName, boolean>> = {
+    [Input.RetentionMatch]:
+      operation === 'prune' ||
+      backupId?.kind === 'latest' ||
+      (operation === 'create' && (rotate || hasRetentionRules(retention) || skipIfNewerThanMs !== undefined)),
+    ...(operation === 'create' && !wait ? { [Input.WaitTimeout]: false, [Input.PollInterval]: false, [Input.WaitStrategy]: false } : {}),
+  };
   const unused = (Object.keys(USED_BY) as InputName[]).filter((input) => {
     const value = raw(input);
     const given = value !== '' && value !== DEFAULTS[input];
     const usedBy = USED_BY[input]!;
-    const used = usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation);
+    const used = (usedBy === 'fleet' ? servers.mode !== 'single' : usedBy.includes(operation)) && situational[input] !== false;
     return given && !used;
   });
   if (unused.length > 0) {

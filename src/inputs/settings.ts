@@ -28,6 +28,11 @@ export interface RetentionRules {
   pruneFailed: boolean;
 }
 
+/** Whether any retention rule is set (keep, keep-daily/-weekly/-monthly, max-age, prune-failed). */
+export function hasRetentionRules(r: RetentionRules): boolean {
+  return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+}
+
 /** Everything the action was asked to do, parsed and validated from its inputs. */
 export interface Settings {
   /** Panel base URL without a trailing slash (a path prefix is kept). */

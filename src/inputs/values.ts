@@ -4,6 +4,22 @@
  */
 export class ValueError extends Error {}
 
+/** Prefixes of the panels' API keys: Pterodactyl's client and application keys, Pelican's. */
+const KEY_LIKE = /^(ptlc|ptla|pacc|papp)_/i;
+
+/**
+ * An input's value quoted for an error message, unless it may be a secret put in the wrong input
+ * (an API key in server-id, say): a key's prefix, or a long value without spaces. Credentials in
+ * a URL (`//user:pass@`) are blanked.
+ */
+export function shown(raw: string): string {
+  const value = raw.trim();
+  if (KEY_LIKE.test(value) || (value.length > 40 && !/[\s/]/.test(value))) {
+    return `(a value of ${value.length} characters, not repeated here in case it is a key)`;
+  }
+  return `'${raw.replace(/\/\/[^/@\s]*@/g, '//***@')}'`;
+}
+
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)([smhd])?$/;
 
@@ -11,7 +27,7 @@ const DURATION = /^(\d+)([smhd])?$/;
  * A whole number of seconds (`900`) or a whole number with `s`, `m`, `h` or `d` (`15m`).
  * `unitRequired` refuses a bare number; `minMs` is the smallest accepted value.
  */
-export function parseDuration(raw: string, opts: { unitRequired?: boolean; minMs?: number } = {}): number {
+export function parseDuration(raw: string, opts: { unitRequired?: boolean; minMs?: number; maxMs?: number } = {}): number {
   const match = DURATION.exec(raw);
   const form = opts.unitRequired
     ? 'a whole number with a unit: s, m, h or d (e.g. 30d, 12h)'
@@ -23,6 +39,7 @@ export function parseDuration(raw: string, opts: { unitRequired?: boolean; minMs
   if (!Number.isSafeInteger(ms)) throw new ValueError(`is too large; expected ${form}`);
   const minMs = opts.minMs ?? 1_000;
   if (ms < minMs) throw new ValueError(`must be at least ${formatDurationShort(minMs)}; expected ${form}`);
+  if (opts.maxMs !== undefined && ms > opts.maxMs) throw new ValueError(`must be at most ${formatDurationShort(opts.maxMs)}; expected ${form}`);
   return ms;
 }
 

@@ -22,6 +22,8 @@ import { findRecentBackup } from './skip-recent.js';
 export async function createOperation(ctx: OperationContext): Promise<void> {
   const { settings } = ctx;
   const deadline = ctx.now() + settings.waitTimeoutMs;
+  // Set first: an `if: failure()` step reads `false`, not an empty string, whatever fails next.
+  ctx.outputs.setSkipped(false);
   const view = await readServer(ctx);
   const clock = { panelDate: view.panelDate, localAt: ctx.now() };
   const server = view.server;
@@ -34,7 +36,6 @@ export async function createOperation(ctx: OperationContext): Promise<void> {
 
   const name = settings.name ?? defaultBackupName(ctx.workflow);
   ctx.outputs.setName(name);
-  ctx.outputs.setSkipped(false);
 
   if (settings.skipIfNewerThanMs !== undefined) {
     const recent = await findRecentBackup(ctx, settings.skipIfNewerThanMs);

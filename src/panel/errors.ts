@@ -1,3 +1,4 @@
+import { secrets } from '../secrets.js';
 import { parseErrorEnvelope, parseJson } from './parse.js';
 
 /** What the client was doing, for messages: `POST /servers/1a2b3c4d/backups`. */
@@ -62,7 +63,8 @@ export function describeNonJsonBody(res: { status: number; headers: Record<strin
   if (text === '') return 'an empty answer instead of the panel\'s JSON error (a proxy in between?)';
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
   const kind = /<html|<!doctype/i.test(text) ? 'an HTML page' : 'a non-JSON answer';
-  const label = title ? ` ("${title.slice(0, 80)}")` : '';
+  // Scrubbed before it is cut: a secret cut in half would no longer be recognised.
+  const label = title ? ` ("${secrets.scrub(title).slice(0, 80)}")` : '';
   const location = res.status >= 300 && res.status < 400 && res.headers.location ? ' (a redirect, e.g. to a login page)' : '';
   return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }

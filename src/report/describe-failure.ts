@@ -35,6 +35,12 @@ export function panelErrorHint(error: PanelError): string {
   if (status === 400 && code === 'TwoFactorAuthRequiredException') {
     return "The panel requires two-factor authentication for this account. Enable 2FA on the key's account.";
   }
+  if (status === 400 && code === 'TooManyBackupsException') {
+    // panel-api.md §5.3: running and successful backups count; a limit of 0 disables backups.
+    return /limit of 0 backups/.test(detail)
+      ? "Backups are disabled on this server. Ask the panel's administrator to raise its backup limit."
+      : 'Set rotate: true to delete the oldest matching backup first, keep fewer with retention (keep, max-age), delete old backups by hand, or ask for a higher limit.';
+  }
   if (status === 422 && /191 characters/.test(detail)) return 'Pterodactyl limits backup names to 191 characters. Shorten name.';
   if (status === 429) return "The panel's rate limit is shared by every tool using this account; run fewer requests at once or try later.";
   if (code === 'DaemonConnectionException') {

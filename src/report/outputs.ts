@@ -3,6 +3,7 @@ import { Output } from '../constants.js';
 import type { OutputName } from '../constants.js';
 import { backupState } from '../panel/types.js';
 import type { Backup } from '../panel/types.js';
+import { secrets } from '../secrets.js';
 
 /** The `status` output's values. */
 export type StatusOutput = 'successful' | 'failed' | 'pending' | 'restoring' | 'restored';
@@ -89,7 +90,8 @@ export class OutputCollector {
   flush(): void {
     if (this.flushed) return;
     this.flushed = true;
-    for (const [name, value] of this.values) core.setOutput(name, value);
+    // Only download-url may hold a secret (a signed URL, masked in the log by the runner).
+    for (const [name, value] of this.values) core.setOutput(name, name === Output.DownloadUrl ? value : secrets.redact(value));
   }
 
   private set(name: OutputName, value: string): void {

@@ -89,6 +89,7 @@ function addFleetTable(summary: typeof core.summary, results: NonNullable<RunRep
   ]);
 }
 
+/** Redacted first: a secret holding `&`, `<`, `>` or `"` would no longer match once escaped. */
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return secrets.redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

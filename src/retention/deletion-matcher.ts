@@ -1,4 +1,5 @@
 import { defaultRetentionPattern } from '../default-name.js';
+import { hasRetentionRules } from '../inputs/settings.js';
 import type { Settings } from '../inputs/settings.js';
 import type { WorkflowContext } from '../workflow-context.js';
 import { compileNameMatcher, matchEveryName } from './name-match.js';
@@ -30,8 +31,7 @@ export function choosingMatcher(settings: Settings): NameMatcher {
 
 /** Whether any retention rule is set. */
 export function hasRetentionRule(settings: Settings): boolean {
-  const r = settings.retention;
-  return r.keep !== undefined || r.keepDaily !== undefined || r.keepWeekly !== undefined || r.keepMonthly !== undefined || r.maxAgeMs !== undefined || r.pruneFailed;
+  return hasRetentionRules(settings.retention);
 }
 
 /**

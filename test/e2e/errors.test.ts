@@ -64,6 +64,20 @@ describe('panel errors end the step with one clear message', () => {
     expect(run.errors[0]).toMatch(/404 NotFoundHttpException: .*\nThe server does not exist or the key's user cannot see it\. Check server-id/);
   });
 
+  it('a create that fails before anything is made still sets skipped to false for later steps', async () => {
+    const run = await act(panel, { 'server-id': 'deadbeef' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.skipped).toBe('false');
+  });
+
+  it('at the backup limit without rotate, says what to do', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 1;
+    panel.sim.addBackup(panel.server.identifier, { name: 'the only one' });
+    const run = await act(panel, {});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/400 TooManyBackupsException: Cannot create a new backup, this server has reached its limit of 1 backups\.\nSet rotate: true/);
+  });
+
   it('a suspended server (409)', async () => {
     panel.sim.server(panel.server.identifier).suspended = true;
     const run = await act(panel, {});

@@ -63,3 +63,33 @@ describe('headers values', () => {
     expect(panel.sim.requests[0]?.headers['x-k']).toBe('q7z');
   });
 });
+
+describe('secrets in what comes back, and in the wrong input', () => {
+  it("never shows a piece of the key that a proxy's page title repeats, even cut short", async () => {
+    const title = `Blocked ${'x'.repeat(30)} ${panel.sim.apiKey}`;
+    panel.sim.fault({ route: 'server.view', kind: 'status', status: 400, body: `<html><head><title>${title}</title></head></html>`, headers: { 'content-type': 'text/html' } });
+    // act() fails the test on any 12 characters of the key in the log, summary or outputs.
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain(`an HTML page ("Blocked ${'x'.repeat(30)} ***")`);
+  });
+
+  it('does not repeat an API key put into server-id, nor the password of a panel-url', async () => {
+    const swapped = await act(panel, { 'server-id': panel.sim.apiKey });
+    expect(swapped.exitCode).toBe(1);
+    expect(swapped.errors[0]).toMatch(/server-id \(a value of \d+ characters, not repeated here in case it is a key\) is neither an 8-character short id/);
+    const password = 'Sup3rS3cretPassw0rd';
+    const url = await act(panel, { 'panel-url': `https://deploy:${password}@panel example.com` });
+    expect(url.exitCode).toBe(1);
+    expect(url.errors[0]).toContain("'https://***@panel example.com' is not a URL");
+    expect(url.stdout + url.summary).not.toContain(password);
+    expect(panel.sim.requests).toHaveLength(0);
+  });
+
+  it('redacts a secret that the panel repeats inside a backup name from the outputs', async () => {
+    panel.sim.addBackup(panel.server.identifier, { name: `copied ${panel.sim.apiKey} by mistake` });
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.backups!)[0].name).toBe('copied *** by mistake');
+  });
+});

@@ -139,5 +139,10 @@ export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
     .map(([, value]) => value)
     .join('\n');
   const haystack = [log, run.stderr, run.summary, outputs].join('\n');
-  return secrets.filter((secret) => secret.length > 0 && haystack.includes(secret));
+  // A secret cut by a length limit leaks too: look for any 12 characters of it.
+  const fragments = (secret: string): string[] =>
+    secret.length <= FRAGMENT ? [secret] : Array.from({ length: secret.length - FRAGMENT + 1 }, (_, i) => secret.slice(i, i + FRAGMENT));
+  return secrets.filter((secret) => secret.length > 0 && fragments(secret).some((part) => haystack.includes(part)));
 }
+
+const FRAGMENT = 12;

@@ -66,6 +66,10 @@ describe('parseInputs', () => {
     ['wait-timeout', 'soon', /wait-timeout expected whole seconds/],
     ['wait-timeout', '0', /wait-timeout must be at least 1s/],
     ['poll-interval', '0s', /poll-interval must be at least 1s/],
+    ['poll-interval', '2h', /poll-interval must be at most 1h/],
+    ['wait-timeout', '8d', /wait-timeout must be at most 7d/],
+    ['server-id', `ptlc_${'A'.repeat(43)}`, /server-id \(a value of 48 characters, not repeated here in case it is a key\) is neither/],
+    ['panel-url', 'https://me:hunter2secret@panel .example.com', /panel-url 'https:\/\/\*\*\*@panel \.example\.com' is not a URL/],
     ['wait-strategy', 'push', /wait-strategy 'push' is not a strategy; expected auto, websocket or poll/],
     ['keep', '0', /keep expected a whole number of at least 1/],
     ['keep', 'three', /keep expected a whole number of at least 1/],
@@ -152,6 +156,17 @@ describe('parseInputs', () => {
   it('warns about concurrency for a single server', () => {
     expect(parse({ concurrency: '8' }).warnings).toEqual(["Operation 'create' does not use concurrency; it is ignored."]);
     expect(parse({ concurrency: '8', 'server-id': 'all' }).warnings).toEqual([]);
+  });
+
+  it('warns about inputs read only in some runs when this run does not read them', () => {
+    const ignored = (inputs: Record<string, string>) => parse(inputs).warnings;
+    expect(ignored({ 'retention-match': 'nightly-*' })).toEqual(["Operation 'create' does not use retention-match; it is ignored."]);
+    expect(ignored({ 'retention-match': 'nightly-*', keep: '3' })).toEqual([]);
+    expect(ignored({ 'retention-match': 'nightly-*', 'skip-if-newer-than': '6h' })).toEqual([]);
+    expect(ignored({ operation: 'get', 'backup-id': 'latest', 'retention-match': 'nightly-*' })).toEqual([]);
+    expect(ignored({ operation: 'get', 'backup-id': '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'retention-match': 'nightly-*' })).toEqual(["Operation 'get' does not use retention-match; it is ignored."]);
+    expect(ignored({ wait: 'false', 'wait-timeout': '2h', 'poll-interval': '10s' })).toEqual(["Operation 'create' does not use wait-timeout, poll-interval; they are ignored."]);
+    expect(ignored({ operation: 'restore', 'backup-id': 'latest', wait: 'false', 'wait-timeout': '2h' })).toEqual([]);
   });
 
   it('warns once about inputs the operation does not use', () => {

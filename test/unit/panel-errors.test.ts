@@ -63,6 +63,15 @@ describe('describeFailure', () => {
     expect(message).toContain('Check that the api-key secret holds a current client API key');
   });
 
+  it('says what to do when the server is at its backup limit, and when backups are disabled', () => {
+    expect(fail(400, 'TooManyBackupsException', 'Cannot create a new backup, this server has reached its limit of 3 backups.')).toContain(
+      'Set rotate: true to delete the oldest matching backup first, keep fewer with retention',
+    );
+    expect(fail(400, 'TooManyBackupsException', 'Cannot create a new backup, this server has reached its limit of 0 backups.')).toContain(
+      'Backups are disabled on this server.',
+    );
+  });
+
   it('recognises an application key', () => {
     expect(fail(403, 'AccessDeniedHttpException', 'You are attempting to use an application API key on an endpoint that requires a client API key.')).toContain(
       'api-key is an application key',

@@ -1,6 +1,7 @@
 import { expect, it, vi } from 'vitest';
 import { readInputs } from '../../src/inputs/read-inputs.js';
 import { secrets } from '../../src/secrets.js';
+import { errorText } from '../../src/wait/websocket/frames.js';
 
 it('masks a value and its URL-encoded form once each, and redacts both', () => {
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -38,4 +39,10 @@ it('masks headers values, and warns (without the value) about one too short to m
   );
   expect(warnings.join('\n')).not.toContain('abc');
   expect(secrets.redact('sent s3cr3t-value')).toBe('sent ***');
+});
+
+it('scrubs a token cut short (a close reason, a length limit) that redact cannot match', () => {
+  const cut = 'expired eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vMTI';
+  expect(secrets.scrub(cut)).toBe('expired ***');
+  expect(errorText(`jwt: ${cut}`)).toBe('jwt: expired ***');
 });
