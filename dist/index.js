@@ -35418,6 +35418,10 @@ async function resolveBackup(ctx, ref) {
 async function readTargetBackup(ctx, needs, 
 /** Refusals that depend on the server alone, made before the backup is read. */
 checkServer) {
+    // Known before anything is read: a refusal still tells later steps which backup it was about.
+    const ref = ctx.settings.backupId;
+    if (ref?.kind === 'uuid')
+        ctx.outputs.setUuid(ref.uuid);
     const view = await readServer(ctx);
     const readAt = ctx.now();
     requirePermission(view.server, 'backup.read', 'read backups');
@@ -36022,7 +36026,8 @@ async function stopServer(ctx, deadline, watch) {
             throw new ActionError(`the server did not stop (still ${state} ${formatElapsed(ctx.now() - killedAt)} after a kill); nothing was restored. Check the server in the panel, then run again.`);
         }
         if (ctx.now() + STATE_POLL_MS > deadline) {
-            throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
+            throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. ${killedAt === undefined ? 'The stop was sent' : 'A stop and a kill were sent'}, so it may still stop on its own, and it is not started again. ` +
+                'Raise wait-timeout or stop the server by hand, then run again.');
         }
         await watch.pause(STATE_POLL_MS);
     }
@@ -36063,14 +36068,16 @@ const wait_for_restore_PROGRESS_EVERY_MS = 30_000;
  * and resources route answers 409; only the server view is always allowed (panel-api.md §1.1),
  * so it is the one polled.
  */
-async function waitForRestore(ctx, deadline) {
+async function waitForRestore(ctx, deadline, stoppedHere) {
     const started = ctx.now();
     let lastProgress = started;
     for (;;) {
         const remaining = deadline - ctx.now();
         if (remaining <= 0) {
-            throw new ActionError(`the restore is still running after wait-timeout; it goes on on the node and the server stays stopped. ` +
-                'Watch it in the panel and start the server once it has finished, or raise wait-timeout.');
+            throw new ActionError('the restore is still running after wait-timeout; it goes on on the node' +
+                (stoppedHere
+                    ? ', and the server this run stopped stays stopped. Watch it in the panel and start the server once it has finished, or raise wait-timeout.'
+                    : '. Watch it in the panel, or raise wait-timeout.'));
         }
         await ctx.sleep(Math.min(ctx.settings.pollIntervalMs, remaining));
         let status;
@@ -36180,7 +36187,7 @@ async function restoreOperation(ctx) {
             ctx.report.notes.push(left.trim());
         return;
     }
-    await waitForRestore(ctx, deadline);
+    await waitForRestore(ctx, deadline, stoppedHere);
     const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await awaitRestoreOutcome(ctx, restoreAt - 2_000);
     if (outcome === 'failed') {
         ctx.outputs.setStatus('failed');
@@ -36422,6 +36429,10 @@ class OutputCollector {
     /** `onChange` runs after every change (fleet mode keeps `results` current with it). */
     constructor(onChange) {
         this.onChange = onChange;
+    }
+    /** The UUID given in backup-id, before the backup itself has been read. */
+    setUuid(uuid) {
+        this.set(Output.BackupUuid, uuid);
     }
     /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
     setBackup(backup) {

@@ -84,7 +84,7 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
     return;
   }
 
-  await waitForRestore(ctx, deadline);
+  await waitForRestore(ctx, deadline, stoppedHere);
   const outcome = hasPermission(server.permissions, 'activity.read') === false ? 'unknown' : await awaitRestoreOutcome(ctx, restoreAt - 2_000);
   if (outcome === 'failed') {
     ctx.outputs.setStatus('failed');

@@ -14,6 +14,9 @@ export async function readTargetBackup(
   /** Refusals that depend on the server alone, made before the backup is read. */
   checkServer?: (server: ServerInfo) => void,
 ): Promise<{ server: ServerInfo; backup: Backup; panelDate: Date | undefined; readAt: number }> {
+  // Known before anything is read: a refusal still tells later steps which backup it was about.
+  const ref = ctx.settings.backupId;
+  if (ref?.kind === 'uuid') ctx.outputs.setUuid(ref.uuid);
   const view = await readServer(ctx);
   const readAt = ctx.now();
   requirePermission(view.server, 'backup.read', 'read backups');

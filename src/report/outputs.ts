@@ -23,6 +23,11 @@ export class OutputCollector {
     this.onChange = onChange;
   }
 
+  /** The UUID given in backup-id, before the backup itself has been read. */
+  setUuid(uuid: string): void {
+    this.set(Output.BackupUuid, uuid);
+  }
+
   /** The backup acted on: its UUID, name, status and, once finished, checksum and size. */
   setBackup(backup: Backup): void {
     const state = backupState(backup);

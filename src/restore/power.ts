@@ -115,7 +115,10 @@ export async function stopServer(ctx: OperationContext, deadline: number, watch:
       );
     }
     if (ctx.now() + STATE_POLL_MS > deadline) {
-      throw new ActionError(`the server did not stop within wait-timeout (still ${state}); nothing was restored. Raise wait-timeout or stop the server by hand, then run again.`);
+      throw new ActionError(
+        `the server did not stop within wait-timeout (still ${state}); nothing was restored. ${killedAt === undefined ? 'The stop was sent' : 'A stop and a kill were sent'}, so it may still stop on its own, and it is not started again. ` +
+          'Raise wait-timeout or stop the server by hand, then run again.',
+      );
     }
     await watch.pause(STATE_POLL_MS);
   }

@@ -11,15 +11,17 @@ const PROGRESS_EVERY_MS = 30_000;
  * and resources route answers 409; only the server view is always allowed (panel-api.md §1.1),
  * so it is the one polled.
  */
-export async function waitForRestore(ctx: OperationContext, deadline: number): Promise<void> {
+export async function waitForRestore(ctx: OperationContext, deadline: number, stoppedHere: boolean): Promise<void> {
   const started = ctx.now();
   let lastProgress = started;
   for (;;) {
     const remaining = deadline - ctx.now();
     if (remaining <= 0) {
       throw new ActionError(
-        `the restore is still running after wait-timeout; it goes on on the node and the server stays stopped. ` +
-          'Watch it in the panel and start the server once it has finished, or raise wait-timeout.',
+        'the restore is still running after wait-timeout; it goes on on the node' +
+          (stoppedHere
+            ? ', and the server this run stopped stays stopped. Watch it in the panel and start the server once it has finished, or raise wait-timeout.'
+            : '. Watch it in the panel, or raise wait-timeout.'),
       );
     }
     await ctx.sleep(Math.min(ctx.settings.pollIntervalMs, remaining));

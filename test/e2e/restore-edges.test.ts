@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, countRoute, routes } from './harness.ts';
+import { act, countRoute, routes, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 import { useRestorePanel } from './restore-setup.ts';
 
@@ -90,6 +90,85 @@ describe('restore: power before and after', () => {
   });
 });
 
+describe('restore: the panel refusing the request', () => {
+  const gone = { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] };
+
+  it('starts again the server this run stopped when the backup is gone by the time of the restore', async () => {
+    const backup = successful();
+    setPower('running');
+    panel.sim.fault({ route: 'backups.restore', kind: 'status', status: 404, body: gone });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('404 NotFoundHttpException');
+    expect(signals()).toEqual(['stop', 'start']);
+  });
+
+  it('leaves alone a server that was offline', async () => {
+    const backup = successful();
+    setPower('offline');
+    panel.sim.fault({ route: 'backups.restore', kind: 'status', status: 404, body: gone });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(1);
+    expect(signals()).toEqual([]);
+  });
+});
+
+describe('restore: other power states and permissions', () => {
+  it('waits for a server that is already stopping, and does not start it afterwards', async () => {
+    const backup = successful();
+    setPower('running');
+    panel.sim.settings.stopDurationMs = 3_000;
+    // Someone else stopped it a moment ago: it is stopping when the step begins.
+    const stop = await fetch(`${panel.sim.panelUrl}/api/client/servers/${panel.server.identifier}/power`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${panel.sim.apiKey}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ signal: 'stop' }),
+    });
+    expect(stop.status).toBe(204);
+    panel.sim.clearRequests();
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe('restored');
+    expect(signals()).toEqual(['stop']);
+    const order = events().filter((kind) => /^(state:offline|restore:start)/.test(kind));
+    expect(order).toEqual(['state:offline', 'restore:start']);
+  });
+
+  it('refuses, before anything changes, a key that cannot stop the server', async () => {
+    const backup = successful();
+    setPower('running');
+    const { apiKey } = panel.sim.addUser({ permissions: ['backup.read', 'backup.restore', 'control.start', 'websocket.connect'] });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid }, { apiKey });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/lacks the control\.stop permission/);
+    expect(routes(panel).filter((r) => CHANGING.includes(r))).toEqual([]);
+    // The UUID given is in the outputs even though the backup was never read.
+    expect(run.outputs['backup-uuid']).toBe(backup.uuid);
+  });
+
+  it('dry run with wait: false says the server would be left stopped', async () => {
+    const backup = successful();
+    setPower('running');
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, 'dry-run': 'true', wait: 'false' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/Dry run: would stop the server \(now running\), then restore backup .*, then leave the server stopped \(wait: false\)\. Nothing was changed\./);
+    expect(routes(panel).filter((r) => CHANGING.includes(r))).toEqual([]);
+  });
+
+  it('on Pelican, restores a running server in order and reads the outcome', async () => {
+    await panel.sim.close();
+    panel = await startPanel({ flavor: 'pelican' });
+    panel.sim.settings.stopDurationMs = 300;
+    panel.sim.settings.restoreDurationMs = 600;
+    const backup = panel.sim.addBackup(panel.server.identifier, { name: 'good', createdAt: new Date(Date.now() - 3_600_000) });
+    setPower('running');
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`Backup ${backup.uuid} was restored.`);
+    expect(signals()).toEqual(['stop', 'start']);
+  });
+});
+
 describe('restore: refusals by the server state', () => {
   it.each(['installing', 'reinstall_failed', 'restoring_backup'] as const)('refuses while the server is %s, before reading the backup', async (status) => {
     const backup = successful();
@@ -112,11 +191,23 @@ describe('restore: wait-timeout', () => {
     panel.sim.settings.restoreDurationMs = 8_000;
     // Alone, the restore would fit in wait-timeout; after the stop it does not.
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, 'wait-timeout': '10s' });
-    expect(run.errors[0]).toMatch(/wait-timeout/);
+    expect(run.errors[0]).toContain('the restore is still running after wait-timeout; it goes on on the node, and the server this run stopped stays stopped.');
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('restoring');
     expect(countRoute(panel, 'backups.restore')).toBe(1);
     expect(signals()).toEqual(['stop']);
+  });
+
+  it('ends during the stop, saying what was sent and that nothing was restored', async () => {
+    const backup = successful();
+    setPower('running');
+    panel.sim.settings.wontStop = true;
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid, 'wait-timeout': '6s' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('the server did not stop within wait-timeout (still stopping); nothing was restored. The stop was sent, so it may still stop on its own, and it is not started again.');
+    expect(run.outputs.status).toBe('successful');
+    expect(signals()).toEqual(['stop']);
+    expect(countRoute(panel, 'backups.restore')).toBe(0);
   });
 });
 

@@ -94,6 +94,7 @@ describe('restore', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('restoring');
     expect(run.stdout).toMatch(/The server is left stopped: start it once the restore has finished/);
+    expect(run.summary).toContain('The server is left stopped: start it once the restore has finished.');
     expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }]);
   });
 

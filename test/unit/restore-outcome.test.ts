@@ -27,6 +27,9 @@ describe('awaitRestoreOutcome', () => {
     expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('restored');
     const failed = withLog([entry('server.backup.restore-failed', 20), entry('server:backup.restore', 10)]);
     expect(await awaitRestoreOutcome(failed, T + 8_000)).toBe('failed');
+    // The colon form, as Pelican also writes it.
+    const colon = withLog([entry('server:backup.restore-failed', 20), entry('server:backup.restore', 10)]);
+    expect(await awaitRestoreOutcome(colon, T + 8_000)).toBe('failed');
   });
 
   it("ignores an earlier restore's outcome inside the window's margin, older than this run's request", async () => {
