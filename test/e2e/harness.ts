@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { startSimulator } from '../../simulator/index.ts';
 import { leakedSecrets, runAction } from './run-action.ts';
 import type { ActionRun, RunOptions } from './run-action.ts';
@@ -16,6 +16,30 @@ export async function startPanel(options: Parameters<typeof startSimulator>[0] =
   sim.settings.backupDurationMs = 200;
   const server = sim.addServer({ name: 'Survival' });
   return { sim, server };
+}
+
+/**
+ * A fresh simulator per test, handed to `onStart`; `replace` starts another one (other options)
+ * in its place for the rest of the test. Each is closed after its test.
+ */
+export function usePanel(onStart: (panel: Panel) => void): { replace(options: Parameters<typeof startSimulator>[0]): Promise<Panel> } {
+  let current: Panel | undefined;
+  beforeEach(async () => {
+    current = await startPanel();
+    onStart(current);
+  });
+  afterEach(async () => {
+    await current?.sim.close();
+    current = undefined;
+  });
+  return {
+    async replace(options) {
+      await current?.sim.close();
+      current = await startPanel(options);
+      onStart(current);
+      return current;
+    },
+  };
 }
 
 /** Secrets that must never appear outside `download-url`. */

@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { act, countRoute, startPanel } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { act, countRoute, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
-import type { AddBackupOptions } from '../../simulator/types.ts';
+import { adder, atLimit, daysAgo, deletedOf, ours, panelError } from './retention-setup.ts';
 
 let panel: Panel;
-beforeEach(async () => {
-  panel = await startPanel();
-});
-afterEach(async () => {
-  await panel.sim.close();
+const panels = usePanel((started) => {
+  panel = started;
 });
 
-const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
-const ours = (n: number) => `octo/site@abc${String(n).padStart(4, '0')} run ${n}.1`;
-const add = (name: string, createdAt: Date, extra: Omit<AddBackupOptions, 'name' | 'createdAt'> = {}) => panel.sim.addBackup(panel.server.identifier, { name, createdAt, ...extra });
-const deletedOf = (run: { outputs: Record<string, string> }) => JSON.parse(run.outputs.deleted ?? 'null') as string[] | null;
-/** The panel's error envelope, for a fault that answers as the panel would. */
-const panelError = (status: number, code: string, detail: string) => ({ errors: [{ code, status: String(status), detail }] });
-const atLimit = (limit: number) => panelError(400, 'TooManyBackupsException', `Cannot create a new backup, this server has reached its limit of ${limit} backups.`);
+const add = adder(() => panel);
 
 describe('retention after a create', () => {
   it('keeps the newest N of this repository and never touches manual, locked, failed or running backups', async () => {
@@ -135,8 +126,7 @@ describe('prune', () => {
   });
 
   it('reads days in UTC from a panel that writes created_at in another timezone', async () => {
-    await panel.sim.close();
-    panel = await startPanel({ timezoneOffsetMinutes: -300 });
+    await panels.replace({ timezoneOffsetMinutes: -300 });
     // 2026-11-20T23:30-05:00 is 2026-11-21T04:30Z: the same UTC day as the later one.
     const lateLocal = add(ours(1), new Date('2026-11-21T04:30:00Z'));
     const sameUtcDay = add(ours(2), new Date('2026-11-21T20:00:00Z'));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { act } from './harness.ts';
+import { act, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
-import { useWebsocketPanel, VIA_EVENT } from './websocket-setup.ts';
+import { VIA_EVENT } from './websocket-lines.ts';
 
 // The long websocket cases (a socket given up after its reconnects, events the panel does not
 // confirm): apart from websocket.test.ts so that the two files run side by side.
 let panel: Panel;
-useWebsocketPanel((started) => {
+usePanel((started) => {
   panel = started;
 });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { act } from './harness.ts';
+import { act, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
-import { useWebsocketPanel, VIA_EVENT } from './websocket-setup.ts';
+import { VIA_EVENT } from './websocket-lines.ts';
 
 // A socket given up after its reconnects (about 40 s of back-off): in a file of its own so that
 // it runs beside the other websocket cases.
 let panel: Panel;
-useWebsocketPanel((started) => {
+usePanel((started) => {
   panel = started;
 });
 

@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { act, countRoute } from './harness.ts';
+import { act, countRoute, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
-import { useWebsocketPanel, VIA_EVENT } from './websocket-setup.ts';
+import { VIA_EVENT } from './websocket-lines.ts';
 
 let panel: Panel;
-useWebsocketPanel((started) => {
+usePanel((started) => {
   panel = started;
 });
 

@@ -27,3 +27,17 @@ describe('compileNameMatcher (retention-match)', () => {
     expect(allBut('manual backup')).toBe(false);
   });
 });
+
+describe('a glob is matched against the whole name, and only * and ? are special', () => {
+  it('does not match a longer name', () => {
+    expect(compileNameMatcher(['nightly'])('nightly-keep-forever')).toBe(false);
+    expect(compileNameMatcher(['nightly'])('my nightly')).toBe(false);
+  });
+
+  it('takes regular-expression characters literally', () => {
+    expect(compileNameMatcher(['a|*'])('anything')).toBe(false);
+    expect(compileNameMatcher(['a|*'])('a|x')).toBe(true);
+    expect(compileNameMatcher(['v1.0 (pre)+'])('v1.0 (pre)+')).toBe(true);
+    expect(compileNameMatcher(['v1.0 (pre)+'])('v1x0 (pre)')).toBe(false);
+  });
+});

@@ -1,10 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionRules } from '../../src/inputs/settings.js';
 import type { Backup } from '../../src/panel/types.js';
 import { isoWeekKey, utcDayKey, utcMonthKey } from '../../src/retention/calendar.js';
 import { compileNameMatcher } from '../../src/retention/name-match.js';
 import { planRetention, planRotation } from '../../src/retention/plan.js';
 import type { RetentionInput } from '../../src/retention/plan.js';
+
+// Days, weeks and months are UTC whatever the machine's zone: run where local time is far from it
+// (UTC+14), so that a calendar read in local time cannot pass on a UTC machine.
+beforeEach(() => {
+  vi.stubEnv('TZ', 'Pacific/Kiritimati');
+});
 
 type State = 'successful' | 'failed' | 'running';
 

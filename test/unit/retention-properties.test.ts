@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionRules } from '../../src/inputs/settings.js';
 import type { Backup } from '../../src/panel/types.js';
 import { isoWeek, isoWeekKey, utcDayKey, utcMonthKey } from '../../src/retention/calendar.js';
@@ -7,6 +7,12 @@ import { compileNameMatcher } from '../../src/retention/name-match.js';
 import type { NameMatcher } from '../../src/retention/name-match.js';
 import { planRetention, planRotation } from '../../src/retention/plan.js';
 import type { KeepReason, RetentionInput, RetentionPlan } from '../../src/retention/plan.js';
+
+// Days, weeks and months are UTC whatever the machine's zone: run where local time is far from it
+// (UTC+14), so that a calendar read in local time cannot pass on a UTC machine.
+beforeEach(() => {
+  vi.stubEnv('TZ', 'Pacific/Kiritimati');
+});
 
 // Property tests for interface.md "Retention", checked against a straightforward oracle written
 // independently of src/retention/plan.ts (grouping instead of restic's walk, arithmetic buckets).
