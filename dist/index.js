@@ -35099,12 +35099,14 @@ function writeError(error, path) {
 /** A new temporary file beside the target (`wx`: never through an existing name or symlink). */
 async function openTemporary(target) {
     const path = temporaryPathFor(target);
+    // Tracked before it exists: a forced exit right after the open must find it.
+    trackTemporary(path);
     try {
         const file = await (0,promises_namespaceObject.open)(path, 'wx');
-        trackTemporary(path);
         return { path, file, closed: false, moved: false };
     }
     catch (error) {
+        untrackTemporary(path);
         throw writeError(error, target);
     }
 }

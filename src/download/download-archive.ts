@@ -346,11 +346,13 @@ interface Temporary {
 /** A new temporary file beside the target (`wx`: never through an existing name or symlink). */
 async function openTemporary(target: string): Promise<Temporary> {
   const path = temporaryPathFor(target);
+  // Tracked before it exists: a forced exit right after the open must find it.
+  trackTemporary(path);
   try {
     const file = await open(path, 'wx');
-    trackTemporary(path);
     return { path, file, closed: false, moved: false };
   } catch (error) {
+    untrackTemporary(path);
     throw writeError(error, target);
   }
 }

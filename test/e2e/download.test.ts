@@ -50,12 +50,15 @@ describe('download-path', () => {
     expect(run.outputs.path).toBe(join(workspace, 'out.tar.gz'));
   });
 
-  it('download operation writes a file path as given, creating parent directories', async () => {
+  it('download operation writes a file path as given, creating parent directories, and offers a fresh URL after', async () => {
     const backup = panel.sim.addBackup(panel.server.identifier, { name: 'nightly' });
     const run = await act(panel, { operation: 'download', 'backup-id': backup.uuid, 'download-path': 'a/b/world.tar.gz' }, { cwd: workspace });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.path).toBe(join(workspace, 'a/b/world.tar.gz'));
     expect(sha1(run.outputs.path!)).toBe(backup.checksum);
+    const fresh = await fetch(run.outputs['download-url']!);
+    expect(fresh.status).toBe(200);
+    await fresh.arrayBuffer();
   });
 
   it('retries a truncated transfer with a new URL and leaves only the verified file', async () => {

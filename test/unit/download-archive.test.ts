@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { downloadArchive, resolveDownloadTarget } from '../../src/download/download-archive.js';
 import { removeTemporariesNow } from '../../src/download/temporary-files.js';
 import type { DownloadArchiveOptions } from '../../src/download/download-archive.js';
@@ -14,6 +14,28 @@ import { ActionError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/http/transport.js';
 import type { Backup } from '../../src/panel/types.js';
 import { recordingLog } from '../support/recording-log.ts';
+
+/** A disk fault for the archive's file handle: writes fail (a full disk) or the close does. */
+const disk: { fault: 'enospc' | 'close-eio' | undefined } = { fault: undefined };
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const failing = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
+  return {
+    ...real,
+    open: async (...args: Parameters<typeof real.open>) => {
+      const handle = await real.open(...args);
+      if (disk.fault === 'enospc') handle.writev = async () => Promise.reject(failing('ENOSPC'));
+      if (disk.fault === 'close-eio') {
+        const close = handle.close.bind(handle);
+        handle.close = async () => {
+          await close();
+          throw failing('EIO');
+        };
+      }
+      return handle;
+    },
+  };
+});
 
 const UUID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const USER_AGENT = 'pterodactyl-backup-action/test';
@@ -61,7 +83,7 @@ function sha256Of(size: number): string {
 // errors, Content-Length, and one behaviour per token for the faults.
 
 type Behaviour =
-  | { kind: 'ok' }
+  | { kind: 'ok'; headers?: Record<string, string> }
   | { kind: 'truncate'; after: number }
   | { kind: 'corrupt'; at: number }
   | { kind: 'stall'; after: number }
@@ -81,6 +103,8 @@ interface Daemon {
   requests: Seen[];
   /** A fresh single-use URL whose answer follows `behaviour`. */
   issue(behaviour?: Behaviour): string;
+  /** Gives an issued URL another behaviour (e.g. an error that quotes its own token). */
+  reissue(url: string, behaviour: Behaviour): string;
   close(): Promise<void>;
 }
 
@@ -110,6 +134,10 @@ async function startDaemon(size: number): Promise<Daemon> {
       tokens.set(token, behaviour);
       return `${origin}/download/backup?token=${token}`;
     },
+    reissue(url, behaviour) {
+      tokens.set(new URL(url).searchParams.get('token')!, behaviour);
+      return url;
+    },
     async close() {
       server.closeAllConnections();
       server.close();
@@ -130,6 +158,7 @@ async function serve(res: ServerResponse, behaviour: Behaviour, size: number): P
   const headers: Record<string, string | number> = {
     'content-type': 'application/octet-stream',
     'content-disposition': `attachment; filename="${UUID}.tar.gz"`,
+    ...(behaviour.kind === 'ok' ? behaviour.headers : {}),
   };
   const bodySize = behaviour.kind === 'chunked' ? behaviour.size : size;
   if (behaviour.kind === 'length') headers['content-length'] = behaviour.declared;
@@ -194,6 +223,7 @@ beforeEach(async () => {
   issued = [];
 });
 afterEach(async () => {
+  disk.fault = undefined;
   await transport.close();
   await daemon.close();
   rmSync(dir, { recursive: true, force: true });
@@ -394,6 +424,30 @@ describe('downloadArchive', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('counts to the byte: one byte short is a short transfer, one byte over is too long', async () => {
+    const short = await downloadArchive(options({ freshUrl: urls({ kind: 'chunked', size: SIZE - 1 }, { kind: 'ok' }) }));
+    expect(short.attempts).toBe(2);
+    expect(log.lines.some((l) => l.includes(`(${SIZE - 1} bytes) of 3.0 MiB (${SIZE} bytes)`))).toBe(true);
+    const long = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'chunked', size: SIZE + 1 }) })));
+    expect(long.message).toContain(`sent more than the ${SIZE} bytes the panel gives for the archive`);
+  });
+
+  it('never decodes the archive, even when it is labelled gzip-encoded', async () => {
+    const result = await downloadArchive(options({ freshUrl: urls({ kind: 'ok', headers: { 'content-encoding': 'gzip' } }) }));
+    expect(result.attempts).toBe(1);
+    expect(sha1File(join(dir, `${UUID}.tar.gz`))).toBe(sha1Of(SIZE));
+  });
+
+  it('keeps a token the daemon echoes in its error out of every message', async () => {
+    const echo = daemon.issue({ kind: 'status', status: 500, body: '' });
+    const token = new URL(echo).searchParams.get('token')!;
+    issued.push(echo);
+    const bodies = JSON.stringify({ error: `invalid token ${token}` });
+    const error = await failure(downloadArchive(options({ maxAttempts: 1, freshUrl: async () => daemon.reissue(echo, { kind: 'status', status: 500, body: bodies }) })));
+    expect(error.message).toContain('answered 500');
+    expectNoTokens(error.message);
+  });
+
   it('stops a body longer than the panel’s size, and retries one that ends short', async () => {
     const long = await failure(downloadArchive(options({ freshUrl: urls({ kind: 'chunked', size: SIZE + MiB }) })));
     expect(long.message).toContain(`sent more than the ${SIZE} bytes the panel gives for the archive`);
@@ -464,6 +518,8 @@ describe('downloadArchive', () => {
     expect(await failure(promise)).toBe(reason);
     expect(Date.now() - abortedAt).toBeLessThan(1_000);
     expect(readdirSync(dir)).toEqual([]);
+    // A cancellation is not a failed attempt to try again.
+    expect(log.lines.filter((line) => line.startsWith('warning:'))).toEqual([]);
     expect(issued).toHaveLength(1);
   });
 
@@ -515,6 +571,22 @@ describe('downloadArchive', () => {
       `the download URL points to ${daemon.origin} over plain http://, so the archive and its signed token would travel in clear text. Set allow-insecure-http: true to allow it, or configure the node with HTTPS.`,
     );
     expect(daemon.requests).toHaveLength(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('stops at a full disk without trying more URLs, and keeps nothing', async () => {
+    disk.fault = 'enospc';
+    const error = await failure(downloadArchive(options()));
+    expect(error.message).toBe(`could not write the archive to ${dir}: the disk is full. Nothing was kept.`);
+    expect(issued).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('does not report an archive as saved when closing its file fails', async () => {
+    disk.fault = 'close-eio';
+    const error = await failure(downloadArchive(options()));
+    expect(error.message).toMatch(/could not write the archive to .*EIO/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('refuses early when the disk cannot hold the archive', async () => {
