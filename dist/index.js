@@ -31445,16 +31445,16 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
 
 ;// CONCATENATED MODULE: ./src/secrets.ts
 
+/** A JWT's header and the start of its payload: `eyJ…` then a dot. */
+const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
+/** Shorter values are not masked (see `SecretRegistry.add`). */
+const MIN_SECRET_LENGTH = 4;
 /**
  * Every secret the action knows of: the API key, `headers` values, proxy credentials, websocket
  * tokens and signed URLs. Registering masks the value in the runner's log at once
  * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
  * messages, the job summary), which the runner's masking does not cover.
  */
-/** A JWT's header and the start of its payload: `eyJ…` then a dot. */
-const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
-/** Shorter values are not masked (see `SecretRegistry.add`). */
-const MIN_SECRET_LENGTH = 4;
 class SecretRegistry {
     values = new Set();
     /**
@@ -33794,6 +33794,7 @@ function waiter(ctx, events) {
 }
 
 ;// CONCATENATED MODULE: ./src/panel/backups.ts
+
 /** `created_at` as epoch milliseconds, honouring its offset (the panel's timezone need not be UTC). */
 function createdAtMs(backup) {
     const ms = Date.parse(backup.createdAt);
@@ -33808,6 +33809,13 @@ function sortNewestFirst(backups) {
         .map((backup, index) => ({ backup, index, at: createdAtMs(backup) }))
         .sort((a, b) => b.at - a.at || b.index - a.index)
         .map(({ backup }) => backup);
+}
+/**
+ * The backups that hold a slot against the server's limit: running and successful ones, as
+ * `meta.backup_count` counts them (panel-api.md §3.2); failed ones hold none.
+ */
+function slotsHeld(backups) {
+    return backups.filter((backup) => backupState(backup) !== 'failed').length;
 }
 
 ;// CONCATENATED MODULE: ./src/retention/calendar.ts
@@ -33943,8 +33951,8 @@ function planRetention(input) {
     }
     const toDelete = decisions.filter((decision) => decision.delete).map((decision) => decision.backup).reverse();
     // meta.backup_count counts running + successful backups (panel-api.md §3.2); failed ones hold no slot.
-    const nonFailed = input.backups.filter((backup) => backupState(backup) !== 'failed').length;
-    const deletedNonFailed = toDelete.filter((backup) => backupState(backup) !== 'failed').length;
+    const nonFailed = slotsHeld(input.backups);
+    const deletedNonFailed = slotsHeld(toDelete);
     const plan = {
         decisions,
         toDelete,
@@ -34195,7 +34203,7 @@ function rotationFor(ctx, server) {
         }
         for (let replan = 0;; replan++) {
             const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
-            const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+            const count = backupCount ?? slotsHeld(backups);
             if (deleted.length > 0 && countBefore !== undefined && count >= countBefore) {
                 throw stillRefused(refusal, deleted, `the server now holds ${count} backup(s), no fewer than before: another run or a schedule may be creating backups on it`);
             }
@@ -34241,7 +34249,7 @@ async function previewRotation(ctx, server) {
     if (limit === null)
         return chosen;
     const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
-    const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+    const count = backupCount ?? slotsHeld(backups);
     if (count < limit)
         return chosen;
     if (limit === 0) {
@@ -34369,20 +34377,16 @@ makeRoom) {
                 throw error;
             ctx.log.warning(`The create request failed without a clear answer (${error.message}); checking whether the panel made the backup before trying again.`);
             const adopted = await findOwnBackup(ctx, request.name, notBefore);
-            if (adopted) {
-                delete ctx.report.creating;
+            if (adopted)
                 return { backup: adopted, adopted: true };
-            }
             // The panel may still be inside the request (waiting on the daemon); look once more after that.
             const settleUntil = sentAt + CREATE_SETTLE_MS;
             if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
                 ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
                 await ctx.sleep(settleUntil - ctx.now());
                 const late = await findOwnBackup(ctx, request.name, notBefore);
-                if (late) {
-                    delete ctx.report.creating;
+                if (late)
                     return { backup: late, adopted: true };
-                }
             }
             if (attempt >= MAX_CREATE_ATTEMPTS) {
                 throw new ActionError(`the backup could not be created: ${attempt} attempts failed, the last with ${error.message}. ` +
@@ -34404,6 +34408,8 @@ async function findOwnBackup(ctx, name, notBefore) {
     const found = own[0];
     if (!found)
         return undefined;
+    // The unanswered create is answered now: it made this backup.
+    delete ctx.report.creating;
     ctx.log.info(`Found backup ${found.uuid} ('${found.name}') made by the failed request; using it instead of creating another.`);
     if (own.length > 1)
         ctx.log.warning(`${own.length} backups named '${name}' appeared since the first attempt; using the newest, ${found.uuid}.`);
@@ -37190,7 +37196,7 @@ function cancellationMessage(error, outputs, serverId, report) {
     const fleet = report.fleet;
     if (fleet) {
         const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
-        const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.includes('was sent but not answered'));
+        const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.endsWith(unansweredCreate(result['backup-name'] ?? '')));
         return (`the step was ${error.message}.` +
             (running.length > 0
                 ? ` Still running on the panel, and will finish on their own (look them up with operation: get): ${running

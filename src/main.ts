@@ -112,7 +112,7 @@ function cancellationMessage(error: CancelledError, outputs: OutputCollector, se
   const fleet = report.fleet;
   if (fleet) {
     const running = fleet.filter((result) => result.status === 'pending' && result['backup-uuid']);
-    const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.includes('was sent but not answered'));
+    const unanswered = fleet.filter((result) => !result['backup-uuid'] && result.error?.endsWith(unansweredCreate(result['backup-name'] ?? '')));
     return (
       `the step was ${error.message}.` +
       (running.length > 0

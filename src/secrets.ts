@@ -1,17 +1,17 @@
 import * as core from '@actions/core';
 
-/**
- * Every secret the action knows of: the API key, `headers` values, proxy credentials, websocket
- * tokens and signed URLs. Registering masks the value in the runner's log at once
- * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
- * messages, the job summary), which the runner's masking does not cover.
- */
 /** A JWT's header and the start of its payload: `eyJ…` then a dot. */
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
 
 /** Shorter values are not masked (see `SecretRegistry.add`). */
 export const MIN_SECRET_LENGTH = 4;
 
+/**
+ * Every secret the action knows of: the API key, `headers` values, proxy credentials, websocket
+ * tokens and signed URLs. Registering masks the value in the runner's log at once
+ * (`core.setSecret`) and lets `redact` scrub it from any text the action builds itself (error
+ * messages, the job summary), which the runner's masking does not cover.
+ */
 class SecretRegistry {
   private readonly values = new Set<string>();
 

@@ -86,20 +86,14 @@ export async function createWithoutDuplicates(
         `The create request failed without a clear answer (${(error as Error).message}); checking whether the panel made the backup before trying again.`,
       );
       const adopted = await findOwnBackup(ctx, request.name, notBefore);
-      if (adopted) {
-        delete ctx.report.creating;
-        return { backup: adopted, adopted: true };
-      }
+      if (adopted) return { backup: adopted, adopted: true };
       // The panel may still be inside the request (waiting on the daemon); look once more after that.
       const settleUntil = sentAt + CREATE_SETTLE_MS;
       if (mayStillBeProcessing(error) && ctx.now() < settleUntil) {
         ctx.log.info(`Not listed yet; looking again in ${formatElapsed(settleUntil - ctx.now())}, once the panel can no longer be working on it.`);
         await ctx.sleep(settleUntil - ctx.now());
         const late = await findOwnBackup(ctx, request.name, notBefore);
-        if (late) {
-          delete ctx.report.creating;
-          return { backup: late, adopted: true };
-        }
+        if (late) return { backup: late, adopted: true };
       }
       if (attempt >= MAX_CREATE_ATTEMPTS) {
         throw new ActionError(
@@ -125,6 +119,8 @@ async function findOwnBackup(ctx: OperationContext, name: string, notBefore: num
   const own = backups.filter((backup) => backup.name === name && createdAtMs(backup) >= notBefore);
   const found = own[0];
   if (!found) return undefined;
+  // The unanswered create is answered now: it made this backup.
+  delete ctx.report.creating;
   ctx.log.info(`Found backup ${found.uuid} ('${found.name}') made by the failed request; using it instead of creating another.`);
   if (own.length > 1) ctx.log.warning(`${own.length} backups named '${name}' appeared since the first attempt; using the newest, ${found.uuid}.`);
   return found;

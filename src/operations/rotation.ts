@@ -1,6 +1,6 @@
 import { ActionError } from '../errors.js';
 import { formatBytes, formatElapsed } from '../format.js';
-import { createdAtMs } from '../panel/backups.js';
+import { createdAtMs, slotsHeld } from '../panel/backups.js';
 import { PanelError } from '../panel/errors.js';
 import { backupState } from '../panel/types.js';
 import type { Backup, ServerInfo } from '../panel/types.js';
@@ -41,7 +41,7 @@ export function rotationFor(ctx: OperationContext, server: ServerInfo): (refusal
     }
     for (let replan = 0; ; replan++) {
       const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
-      const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+      const count = backupCount ?? slotsHeld(backups);
       if (deleted.length > 0 && countBefore !== undefined && count >= countBefore) {
         throw stillRefused(refusal, deleted, `the server now holds ${count} backup(s), no fewer than before: another run or a schedule may be creating backups on it`);
       }
@@ -85,7 +85,7 @@ export async function previewRotation(ctx: OperationContext, server: ServerInfo)
   const limit = server.backupLimit;
   if (limit === null) return chosen;
   const { backups, backupCount } = await ctx.client.listBackups(ctx.serverId);
-  const count = backupCount ?? backups.filter((backup) => backupState(backup) !== 'failed').length;
+  const count = backupCount ?? slotsHeld(backups);
   if (count < limit) return chosen;
   if (limit === 0) {
     ctx.log.warning('A real run would fail: backups are disabled on this server (its backup limit is 0).');

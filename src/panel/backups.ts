@@ -1,3 +1,4 @@
+import { backupState } from './types.js';
 import type { Backup } from './types.js';
 
 /** `created_at` as epoch milliseconds, honouring its offset (the panel's timezone need not be UTC). */
@@ -15,4 +16,12 @@ export function sortNewestFirst(backups: Backup[]): Backup[] {
     .map((backup, index) => ({ backup, index, at: createdAtMs(backup) }))
     .sort((a, b) => b.at - a.at || b.index - a.index)
     .map(({ backup }) => backup);
+}
+
+/**
+ * The backups that hold a slot against the server's limit: running and successful ones, as
+ * `meta.backup_count` counts them (panel-api.md §3.2); failed ones hold none.
+ */
+export function slotsHeld(backups: Backup[]): number {
+  return backups.filter((backup) => backupState(backup) !== 'failed').length;
 }

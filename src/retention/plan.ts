@@ -4,7 +4,7 @@
  * Rules: interface.md "Retention"; backup states: panel-api.md §4.2.
  */
 import type { RetentionRules } from '../inputs/settings.js';
-import { sortNewestFirst } from '../panel/backups.js';
+import { slotsHeld, sortNewestFirst } from '../panel/backups.js';
 import type { Backup } from '../panel/types.js';
 import { backupState } from '../panel/types.js';
 import { isoWeekKey, utcDayKey, utcMonthKey } from './calendar.js';
@@ -157,8 +157,8 @@ export function planRetention(input: RetentionInput): RetentionPlan {
 
   const toDelete = decisions.filter((decision) => decision.delete).map((decision) => decision.backup).reverse();
   // meta.backup_count counts running + successful backups (panel-api.md §3.2); failed ones hold no slot.
-  const nonFailed = input.backups.filter((backup) => backupState(backup) !== 'failed').length;
-  const deletedNonFailed = toDelete.filter((backup) => backupState(backup) !== 'failed').length;
+  const nonFailed = slotsHeld(input.backups);
+  const deletedNonFailed = slotsHeld(toDelete);
   const plan: RetentionPlan = {
     decisions,
     toDelete,
