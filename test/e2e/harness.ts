@@ -42,6 +42,9 @@ export function usePanel(onStart: (panel: Panel) => void): { replace(options: Pa
   };
 }
 
+/** The panel's error envelope, for a fault that answers as the panel would. */
+export const panelError = (status: number, code: string, detail: string) => ({ errors: [{ code, status: String(status), detail }] });
+
 /** Secrets that must never appear outside `download-url`. */
 const HEADER_SECRET = 'cf-secret-value-0123456789';
 

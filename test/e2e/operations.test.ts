@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { act, countRoute, routes, startPanel } from './harness.ts';
+import { act, countRoute, panelError, routes, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 
 let panel: Panel;
@@ -122,7 +122,7 @@ describe('delete', () => {
       route: 'backups.delete',
       kind: 'status',
       status: 400,
-      body: { errors: [{ code: 'BackupLockedException', status: '400', detail: 'Cannot delete a backup that is marked as locked.' }] },
+      body: panelError(400, 'BackupLockedException', 'Cannot delete a backup that is marked as locked.'),
     });
     const run = await act(panel, { operation: 'delete', 'backup-id': b.uuid });
     expect(run.exitCode).toBe(1);

@@ -1,15 +1,12 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { act, startPanel } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { act, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 
 let panel: Panel;
-beforeEach(async () => {
-  panel = await startPanel();
-});
-afterEach(async () => {
-  await panel.sim.close();
+usePanel((started) => {
+  panel = started;
 });
 
 describe('panel refusals before any backup route, each with its advice', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, countRoute, routes, startPanel } from './harness.ts';
+import { act, countRoute, panelError, routes, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 import { useRestorePanel } from './restore-setup.ts';
 
@@ -81,7 +81,7 @@ describe('restore: power before and after', () => {
   it('says the backup was restored when only the start fails', async () => {
     const backup = successful();
     setPower('running');
-    const refused = { errors: [{ code: 'AccessDeniedHttpException', status: '403', detail: 'This action is unauthorized.' }] };
+    const refused = panelError(403, 'AccessDeniedHttpException', 'This action is unauthorized.');
     panel.sim.fault({ route: 'server.power', kind: 'status', status: 403, body: refused, skip: 1 });
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
     expect(run.exitCode).toBe(1);
@@ -91,25 +91,18 @@ describe('restore: power before and after', () => {
 });
 
 describe('restore: the panel refusing the request', () => {
-  const gone = { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] };
-
-  it('starts again the server this run stopped when the backup is gone by the time of the restore', async () => {
+  it.each([
+    ['starts again the server this run stopped when the backup is gone by the time of the restore', 'running', ['stop', 'start']],
+    ['leaves alone a server that was offline', 'offline', []],
+  ] as const)('%s', async (_, power, expected) => {
     const backup = successful();
-    setPower('running');
+    setPower(power);
+    const gone = panelError(404, 'NotFoundHttpException', 'The requested resource could not be found on the server.');
     panel.sim.fault({ route: 'backups.restore', kind: 'status', status: 404, body: gone });
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toContain('404 NotFoundHttpException');
-    expect(signals()).toEqual(['stop', 'start']);
-  });
-
-  it('leaves alone a server that was offline', async () => {
-    const backup = successful();
-    setPower('offline');
-    panel.sim.fault({ route: 'backups.restore', kind: 'status', status: 404, body: gone });
-    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
-    expect(run.exitCode).toBe(1);
-    expect(signals()).toEqual([]);
+    expect(signals()).toEqual(expected);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { act, countRoute, usePanel } from './harness.ts';
+import { act, countRoute, panelError, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
-import { adder, daysAgo, deletedOf, ours, panelError } from './retention-setup.ts';
+import { adder, daysAgo, deletedOf, ours } from './retention-setup.ts';
 
 let panel: Panel;
 usePanel((started) => {

@@ -1,4 +1,5 @@
 import type { AddBackupOptions } from '../../simulator/types.ts';
+import { panelError } from './harness.ts';
 import type { Panel } from './harness.ts';
 
 /** What the retention files share: backup builders and the panel's answers, as faults send them. */
@@ -15,8 +16,6 @@ export const adder =
 
 export const deletedOf = (run: { outputs: Record<string, string> }): string[] | null => JSON.parse(run.outputs.deleted ?? 'null') as string[] | null;
 
-/** The panel's error envelope, for a fault that answers as the panel would. */
-export const panelError = (status: number, code: string, detail: string) => ({ errors: [{ code, status: String(status), detail }] });
 
 export const atLimit = (limit: number) =>
   panelError(400, 'TooManyBackupsException', `Cannot create a new backup, this server has reached its limit of ${limit} backups.`);
