@@ -31512,7 +31512,7 @@ class NetworkError extends Error {
         super(message, options);
         this.name = 'NetworkError';
         this.kind = kind;
-        this.sent = !['refused', 'dns', 'connect-timeout', 'tls'].includes(kind);
+        this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth'].includes(kind);
     }
 }
 const DESCRIPTIONS = {
@@ -31522,6 +31522,8 @@ const DESCRIPTIONS = {
     'response-timeout': 'no answer arrived in time',
     reset: 'the connection was closed before the answer was complete',
     tls: 'the TLS handshake failed',
+    proxy: 'the proxy would not open a tunnel to it',
+    'proxy-auth': 'the proxy asked for credentials (407 Proxy Authentication Required)',
     aborted: 'the request was cancelled',
     other: 'the request failed',
 };
@@ -31532,6 +31534,14 @@ function toNetworkError(error, target) {
     const err = error;
     const code = err?.code ?? err?.cause?.code ?? '';
     let kind = 'other';
+    // undici's ProxyAgent reports a refused CONNECT as an aborted request, with the status only in
+    // its message (undici lib/dispatcher/proxy-agent.js); the request never reached the target.
+    const proxyStatus = /^Proxy response \((\d{3})\)/.exec(err?.message ?? '')?.[1];
+    if (proxyStatus) {
+        kind = proxyStatus === '407' ? 'proxy-auth' : 'proxy';
+        const status = kind === 'proxy' ? ` (HTTP ${proxyStatus})` : '';
+        return new NetworkError(kind, `${target}: ${DESCRIPTIONS[kind]}${status}.`, { cause: error });
+    }
     if (err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR')
         kind = 'aborted';
     else if (code === 'ECONNREFUSED')
@@ -34133,7 +34143,8 @@ function decideRetry(kind, outcome, state, limits, now, random) {
         const delayMs = asked !== undefined && asked <= limits.maxDelayMs ? asked : backoffDelay(state.attempt, limits, random);
         return { retry: true, delayMs, reason: `server error ${status}` };
     }
-    if (outcome.kind === 'aborted' || outcome.kind === 'tls')
+    // A certificate or missing proxy credentials do not fix themselves between attempts.
+    if (outcome.kind === 'aborted' || outcome.kind === 'tls' || outcome.kind === 'proxy-auth')
         return { retry: false };
     if (outcome.sent && kind === 'once')
         return { retry: false, reason: 'not safe to repeat' };
@@ -35089,7 +35100,7 @@ function networkFailure(error, url, idleTimeoutMs, bytes = 0) {
     if (bytes > 0)
         reason += ` after ${formatBytes(bytes)}`;
     return {
-        type: network.kind === 'tls' ? 'final' : 'retry',
+        type: network.kind === 'tls' || network.kind === 'proxy-auth' ? 'final' : 'retry',
         reason,
         hint: unreachable(network) ? 'The runner must reach the node itself (its FQDN and daemon port, which the panel puts into the URL), not only the panel.' : undefined,
     };
@@ -36410,7 +36421,9 @@ function describeFailure(error, context) {
     if (error instanceof NetworkError) {
         const hint = error.kind === 'tls'
             ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
-            : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
+            : error.kind === 'proxy' || error.kind === 'proxy-auth'
+                ? 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.'
+                : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
         return `${where}could not talk to the panel: ${error.message}\n${hint}`;
     }
     if (error instanceof UnexpectedResponseError) {

@@ -320,7 +320,7 @@ function networkFailure(error: unknown, url: URL, idleTimeoutMs: number, bytes =
   reason = scrub(reason.replace(/\.$/, ''), url);
   if (bytes > 0) reason += ` after ${formatBytes(bytes)}`;
   return {
-    type: network.kind === 'tls' ? 'final' : 'retry',
+    type: network.kind === 'tls' || network.kind === 'proxy-auth' ? 'final' : 'retry',
     reason,
     hint: unreachable(network) ? 'The runner must reach the node itself (its FQDN and daemon port, which the panel puts into the URL), not only the panel.' : undefined,
   };

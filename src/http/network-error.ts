@@ -10,6 +10,8 @@ export type NetworkErrorKind =
   | 'response-timeout'
   | 'reset'
   | 'tls'
+  | 'proxy'
+  | 'proxy-auth'
   | 'aborted'
   | 'other';
 
@@ -20,7 +22,7 @@ export class NetworkError extends Error {
     super(message, options);
     this.name = 'NetworkError';
     this.kind = kind;
-    this.sent = !['refused', 'dns', 'connect-timeout', 'tls'].includes(kind);
+    this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth'].includes(kind);
   }
 }
 
@@ -31,6 +33,8 @@ const DESCRIPTIONS: Record<NetworkErrorKind, string> = {
   'response-timeout': 'no answer arrived in time',
   reset: 'the connection was closed before the answer was complete',
   tls: 'the TLS handshake failed',
+  proxy: 'the proxy would not open a tunnel to it',
+  'proxy-auth': 'the proxy asked for credentials (407 Proxy Authentication Required)',
   aborted: 'the request was cancelled',
   other: 'the request failed',
 };
@@ -41,6 +45,14 @@ export function toNetworkError(error: unknown, target: string): NetworkError {
   const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err?.code ?? err?.cause?.code ?? '';
   let kind: NetworkErrorKind = 'other';
+  // undici's ProxyAgent reports a refused CONNECT as an aborted request, with the status only in
+  // its message (undici lib/dispatcher/proxy-agent.js); the request never reached the target.
+  const proxyStatus = /^Proxy response \((\d{3})\)/.exec(err?.message ?? '')?.[1];
+  if (proxyStatus) {
+    kind = proxyStatus === '407' ? 'proxy-auth' : 'proxy';
+    const status = kind === 'proxy' ? ` (HTTP ${proxyStatus})` : '';
+    return new NetworkError(kind, `${target}: ${DESCRIPTIONS[kind]}${status}.`, { cause: error });
+  }
   if (err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') kind = 'aborted';
   else if (code === 'ECONNREFUSED') kind = 'refused';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') kind = 'dns';

@@ -63,7 +63,9 @@ export function describeFailure(error: unknown, context: FailureContext): string
     const hint =
       error.kind === 'tls'
         ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
-        : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
+        : error.kind === 'proxy' || error.kind === 'proxy-auth'
+          ? 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.'
+          : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
     return `${where}could not talk to the panel: ${error.message}\n${hint}`;
   }
   if (error instanceof UnexpectedResponseError) {

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, countRoute, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
@@ -100,6 +103,26 @@ describe('panel errors end the step with one clear message', () => {
     expect(run.errors[0]).toMatch(/403: an HTML page .*instead of the panel's JSON/);
     expect(run.errors[0]!.length).toBeLessThan(600);
     expect(run.errors[0]).not.toMatch(/<html|<body/i);
+  });
+
+  it('a proxy that wants credentials: said so once, with where they go, and nothing sent again', async () => {
+    let connects = 0;
+    const proxy = createServer((client) => {
+      connects++;
+      client.once('data', () => client.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
+    }).listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    try {
+      const env = { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+      const run = await act(panel, { 'panel-url': 'https://panel.invalid', operation: 'list' }, { env });
+      expect(run.exitCode).toBe(1);
+      expect(run.errors[0]).toContain('could not talk to the panel: GET https://panel.invalid/api/client/servers/');
+      expect(run.errors[0]).toContain('the proxy asked for credentials (407 Proxy Authentication Required).');
+      expect(run.errors[0]).toContain('http://user:password@host:port');
+      expect(connects).toBe(1);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('repeats reads through 5xx answers and resets', async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, decideRetry, DEFAULT_RETRY_LIMITS, requestedDelay } from '../../src/http/retry-policy.js';
+import type { NetworkErrorKind } from '../../src/http/network-error.js';
 import type { AttemptOutcome, RequestKind } from '../../src/http/retry-policy.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const half = (): number => 0.5;
 const status = (code: number, errorCode?: string, headers: Record<string, string> = {}): AttemptOutcome => ({ type: 'status', status: code, errorCode, headers });
-const network = (kind: 'refused' | 'reset' | 'response-timeout' | 'dns' | 'tls' | 'aborted', sent: boolean): AttemptOutcome => ({ type: 'network', kind, sent });
+const network = (kind: NetworkErrorKind, sent: boolean): AttemptOutcome => ({ type: 'network', kind, sent });
 const decide = (kind: RequestKind, outcome: AttemptOutcome, attempt = 1, rateLimitRetries = 0) =>
   decideRetry(kind, outcome, { attempt, rateLimitRetries }, DEFAULT_RETRY_LIMITS, NOW, half);
 
@@ -35,6 +36,11 @@ describe('decideRetry', () => {
   it('never repeats after a TLS failure or a cancellation', () => {
     expect(decide('read', network('tls', false)).retry).toBe(false);
     expect(decide('read', network('aborted', true)).retry).toBe(false);
+  });
+
+  it('repeats even a once-only POST after a proxy refused the tunnel, but not when it wants credentials', () => {
+    expect(decide('once', network('proxy', false)).retry).toBe(true);
+    expect(decide('read', network('proxy-auth', false)).retry).toBe(false);
   });
 
   it('stops after maxAttempts', () => {

@@ -45,8 +45,11 @@ interface Proxy {
   requests: Array<{ line: string; headers: Record<string, string> }>;
 }
 
-/** A CONNECT proxy that tunnels every target to 127.0.0.1 on the target's port (no DNS). */
-async function startProxy(): Promise<Proxy> {
+/**
+ * A CONNECT proxy that tunnels every target to 127.0.0.1 on the target's port (no DNS), or
+ * refuses every tunnel with `refuse` as its status line.
+ */
+async function startProxy(refuse?: string): Promise<Proxy> {
   const proxy: Proxy = { port: 0, requests: [] };
   const server = createTcpServer((client) => {
     let head = Buffer.alloc(0);
@@ -63,6 +66,10 @@ async function startProxy(): Promise<Proxy> {
       }
       proxy.requests.push({ line, headers });
       const port = Number(/^CONNECT \S+:(\d+) /.exec(line)?.[1]);
+      if (refuse) {
+        client.end(`HTTP/1.1 ${refuse}\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
       if (!port) {
         client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
         return;
@@ -137,6 +144,29 @@ describe('HTTP(S)_PROXY and NO_PROXY', () => {
     expect(proxy.requests[0]?.headers['proxy-authorization']).toBe(token);
     expect(masks).toContain('::add-mask::pr@xy-pass\n');
     expect(secrets.redact(`auth ${token}`)).toBe('auth ***');
+  });
+
+  it('says the proxy wants credentials when it answers the CONNECT with 407, and never tries again', async () => {
+    const proxy = await startProxy('407 Proxy Authentication Required');
+    vi.stubEnv('HTTPS_PROXY', `http://127.0.0.1:${proxy.port}`);
+
+    const error = await failure(transport.request(get('https://panel.invalid/api/client')));
+
+    expect(proxy.requests).toHaveLength(1);
+    expect(error.kind).toBe('proxy-auth');
+    expect(error.sent).toBe(false);
+    expect(error.message).toBe('GET https://panel.invalid/api/client: the proxy asked for credentials (407 Proxy Authentication Required).');
+  });
+
+  it("names the proxy's status when it refuses the tunnel otherwise", async () => {
+    const proxy = await startProxy('502 Bad Gateway');
+    vi.stubEnv('HTTP_PROXY', `http://127.0.0.1:${proxy.port}`);
+
+    const error = await failure(transport.request(get('http://panel.invalid/api/client')));
+
+    expect(error.kind).toBe('proxy');
+    expect(error.sent).toBe(false);
+    expect(error.message).toBe('GET http://panel.invalid/api/client: the proxy would not open a tunnel to it (HTTP 502).');
   });
 
   it('bypasses the proxy for a host in NO_PROXY (here the name then fails to resolve)', async () => {
