@@ -36432,6 +36432,16 @@ function describeFailure(error, context) {
     const message = error instanceof Error ? error.message : String(error);
     return `${where}unexpected error: ${message}`;
 }
+/**
+ * For a failure none of the action's own error types describes (a bug, or a system error it did
+ * not foresee): the stack trace, for a bug report. Undefined for every expected failure.
+ */
+function unexpectedTrace(error) {
+    const expected = [InputError, ActionError, PanelError, NetworkError, UnexpectedResponseError].some((type) => error instanceof type);
+    if (expected || !(error instanceof Error) || !error.stack)
+        return undefined;
+    return `The action did not foresee this failure; please report it, with this trace, in its issue tracker.\n${error.stack}`;
+}
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
@@ -36679,6 +36689,9 @@ async function runOnServer(base, serverId, outputs, log) {
             const unanswered = report.creating !== undefined && !outputs.get('backup-uuid') ? ` ${unansweredCreate(report.creating)}` : '';
             return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.${unanswered}`, null);
         }
+        const trace = unexpectedTrace(error);
+        if (trace)
+            serverLog.info(secrets.scrub(trace));
         const message = secrets.redact(describeFailure(error, { serverId }));
         serverLog.warning(message);
         return resultFrom(serverId, outputs, message, null);
@@ -37136,6 +37149,9 @@ async function run() {
     let serverId;
     let finished = false;
     const fail = (error) => {
+        const trace = unexpectedTrace(error);
+        if (trace)
+            log.info(secrets.scrub(trace));
         const message = secrets.redact(describeFailure(error, { serverId }));
         report.error = message;
         setFailed(message);
@@ -37196,7 +37212,13 @@ async function run() {
     }
     finally {
         finished = true;
-        outputs.flush();
+        try {
+            outputs.flush();
+        }
+        catch (error) {
+            // The runner's output file is missing or unwritable: still fail with a message, never reject.
+            fail(error);
+        }
         if (shouldWriteSummary(settings))
             await writeSummary(report, now());
         await transport.close();

@@ -10,7 +10,7 @@ import { runFleet, unansweredCreate } from './fleet/run-fleet.js';
 import { RateBudget } from './http/rate-budget.js';
 import { runOperation } from './operations/run-operation.js';
 import { PanelClient } from './panel/client.js';
-import { describeFailure } from './report/describe-failure.js';
+import { describeFailure, unexpectedTrace } from './report/describe-failure.js';
 import { OutputCollector } from './report/outputs.js';
 import { newRunReport } from './report/run-report.js';
 import type { RunReport } from './report/run-report.js';
@@ -42,6 +42,8 @@ export async function run(): Promise<void> {
   let finished = false;
 
   const fail = (error: unknown): void => {
+    const trace = unexpectedTrace(error);
+    if (trace) log.info(secrets.scrub(trace));
     const message = secrets.redact(describeFailure(error, { serverId }));
     report.error = message;
     core.setFailed(message);
@@ -99,7 +101,12 @@ export async function run(): Promise<void> {
     fail(cancelled instanceof CancelledError ? new ActionError(cancellationMessage(cancelled, outputs, undefined, report)) : error);
   } finally {
     finished = true;
-    outputs.flush();
+    try {
+      outputs.flush();
+    } catch (error) {
+      // The runner's output file is missing or unwritable: still fail with a message, never reject.
+      fail(error);
+    }
     if (shouldWriteSummary(settings)) await writeSummary(report, now());
     await transport.close();
     cancellation.dispose();

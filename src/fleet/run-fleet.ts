@@ -1,7 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { Log, OperationContext } from '../operations/context.js';
 import { runOperation } from '../operations/run-operation.js';
-import { describeFailure } from '../report/describe-failure.js';
+import { describeFailure, unexpectedTrace } from '../report/describe-failure.js';
 import { OutputCollector } from '../report/outputs.js';
 import { newRunReport } from '../report/run-report.js';
 import type { RunReport } from '../report/run-report.js';
@@ -95,6 +95,8 @@ async function runOnServer(base: FleetBase, serverId: string, outputs: OutputCol
       const unanswered = report.creating !== undefined && !outputs.get('backup-uuid') ? ` ${unansweredCreate(report.creating)}` : '';
       return resultFrom(serverId, outputs, `Server ${serverId}: cancelled before it finished.${unanswered}`, null);
     }
+    const trace = unexpectedTrace(error);
+    if (trace) serverLog.info(secrets.scrub(trace));
     const message = secrets.redact(describeFailure(error, { serverId }));
     serverLog.warning(message);
     return resultFrom(serverId, outputs, message, null);

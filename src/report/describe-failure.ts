@@ -74,3 +74,13 @@ export function describeFailure(error: unknown, context: FailureContext): string
   const message = error instanceof Error ? error.message : String(error);
   return `${where}unexpected error: ${message}`;
 }
+
+/**
+ * For a failure none of the action's own error types describes (a bug, or a system error it did
+ * not foresee): the stack trace, for a bug report. Undefined for every expected failure.
+ */
+export function unexpectedTrace(error: unknown): string | undefined {
+  const expected = [InputError, ActionError, PanelError, NetworkError, UnexpectedResponseError].some((type) => error instanceof type);
+  if (expected || !(error instanceof Error) || !error.stack) return undefined;
+  return `The action did not foresee this failure; please report it, with this trace, in its issue tracker.\n${error.stack}`;
+}

@@ -125,6 +125,14 @@ describe('panel errors end the step with one clear message', () => {
     }
   });
 
+  it("the runner's output file missing: the step still fails with a message and writes its summary", async () => {
+    const run = await act(panel, { operation: 'list' }, { env: { GITHUB_OUTPUT: '/nonexistent/ptero-action/output' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([expect.stringContaining('unexpected error: Missing file at path: /nonexistent/ptero-action/output')]);
+    expect(run.stdout).toContain('The action did not foresee this failure; please report it, with this trace');
+    expect(run.summary).toContain('Missing file at path');
+  });
+
   it('repeats reads through 5xx answers and resets', async () => {
     panel.sim.fault({ route: 'server.view', kind: 'status', status: 502, body: 'Bad Gateway' });
     panel.sim.fault({ route: 'backups.list', kind: 'reset-before' });

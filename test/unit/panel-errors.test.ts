@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { panelErrorFromResponse } from '../../src/panel/errors.js';
-import { describeFailure } from '../../src/report/describe-failure.js';
+import { describeFailure, unexpectedTrace } from '../../src/report/describe-failure.js';
+import { ActionError } from '../../src/errors.js';
 import { NetworkError } from '../../src/http/network-error.js';
 import { UnexpectedResponseError } from '../../src/panel/parse.js';
 
@@ -121,5 +122,22 @@ describe('describeFailure', () => {
       'Check panel-url',
     );
     expect(describeFailure(new UnexpectedResponseError('the server is not JSON'), context)).toContain('Is panel-url the panel');
+  });
+});
+
+describe('unexpectedTrace', () => {
+  it('gives the stack of a failure the action did not foresee, asking for a report', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'uuid')");
+    const trace = unexpectedTrace(bug);
+    expect(trace).toMatch(/^The action did not foresee this failure; please report it, with this trace, in its issue tracker\.\nTypeError: Cannot read properties/);
+    expect(trace).toContain('panel-errors.test.ts');
+    expect(describeFailure(bug, { serverId: 'a1b2c3d4' })).toBe("Server a1b2c3d4: unexpected error: Cannot read properties of undefined (reading 'uuid')");
+  });
+
+  it('gives nothing for the failures it describes itself', () => {
+    expect(unexpectedTrace(new ActionError('backup x failed'))).toBeUndefined();
+    expect(unexpectedTrace(new NetworkError('refused', 'refused'))).toBeUndefined();
+    expect(unexpectedTrace(new UnexpectedResponseError('not JSON'))).toBeUndefined();
+    expect(unexpectedTrace('a thrown string')).toBeUndefined();
   });
 });
