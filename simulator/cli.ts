@@ -1,5 +1,8 @@
 // Start one simulator with one server and a couple of backups; print how to reach it; run until Ctrl-C.
-//   node simulator/cli.ts [--flavor pelican] [--prefix /panel] [--s3] [--tz-offset 120]
+//   node simulator/cli.ts [--flavor pelican] [--prefix /panel] [--s3] [--tz-offset 120] [--outputs FILE]
+// --outputs writes `panel-url=`, `api-key=` and `server-id=` lines to FILE once it listens (the file
+// appears complete, by rename), for a workflow to copy into GITHUB_OUTPUT.
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index.ts';
 
@@ -9,6 +12,7 @@ const { values } = parseArgs({
     prefix: { type: 'string', default: '' },
     s3: { type: 'boolean', default: false },
     'tz-offset': { type: 'string', default: '0' },
+    outputs: { type: 'string' },
   },
 });
 
@@ -23,6 +27,12 @@ const server = sim.addServer({ name: 'Survival' });
 const hour = 3_600_000;
 sim.addBackup(server.identifier, { name: 'nightly', createdAt: new Date(Date.now() - 26 * hour) });
 sim.addBackup(server.identifier, { name: 'before-update', createdAt: new Date(Date.now() - 2 * hour), locked: true });
+
+if (values.outputs) {
+  const lines = [`panel-url=${sim.panelUrl}`, `api-key=${sim.apiKey}`, `server-id=${server.identifier}`];
+  writeFileSync(`${values.outputs}.partial`, `${lines.join('\n')}\n`);
+  renameSync(`${values.outputs}.partial`, values.outputs);
+}
 
 process.stdout.write(
   [
