@@ -31785,8 +31785,21 @@ function parseServerSelection(raw) {
         .filter((entry) => entry !== '');
     if (entries.length === 0)
         throw new ValueError('the list holds no server ids');
-    const ids = [...new Set(entries.map(parseOneServerId))];
+    // A server named twice (also once by its short id and once by its UUID, which starts with the
+    // short id) is worked on once, under the first form given.
+    const ids = [];
+    for (const id of entries.map(parseOneServerId)) {
+        if (!ids.some((seen) => sameServer(seen, id)))
+            ids.push(id);
+    }
     return { mode: 'list', ids };
+}
+/** Whether two parsed server ids name the same server: equal, or a short id and a UUID that starts with it. */
+function sameServer(a, b) {
+    if (a === b)
+        return true;
+    const [short, uuid] = a.length < b.length ? [a, b] : [b, a];
+    return SHORT_ID.test(short) && UUID.test(uuid) && uuid.startsWith(`${short}-`);
 }
 /** A backup UUID, or `latest`. */
 function parseBackupRef(raw) {
@@ -36659,7 +36672,13 @@ async function fleetTargets(base, log) {
     if (servers.mode === 'list')
         return servers.ids.map((id) => ({ id }));
     const visible = await base.client.listServers();
-    log.info(`server-id: all found ${visible.length} server(s).`);
+    if (visible.length === 0) {
+        // A nightly run that quietly does nothing would go unnoticed: say so where it shows.
+        log.warning("server-id: all found no server: the key's user owns none and is a subuser of none. Nothing was done. Check that api-key belongs to the right account.");
+    }
+    else {
+        log.info(`server-id: all found ${visible.length} server(s).`);
+    }
     return visible.map((server) => {
         const skip = server.isSuspended ? 'suspended' : server.backupLimit === 0 ? 'backup limit is 0' : undefined;
         if (skip)

@@ -66,7 +66,12 @@ async function fleetTargets(base: FleetBase, log: Log): Promise<Target[]> {
   const servers = base.settings.servers;
   if (servers.mode === 'list') return servers.ids.map((id) => ({ id }));
   const visible = await base.client.listServers();
-  log.info(`server-id: all found ${visible.length} server(s).`);
+  if (visible.length === 0) {
+    // A nightly run that quietly does nothing would go unnoticed: say so where it shows.
+    log.warning("server-id: all found no server: the key's user owns none and is a subuser of none. Nothing was done. Check that api-key belongs to the right account.");
+  } else {
+    log.info(`server-id: all found ${visible.length} server(s).`);
+  }
   return visible.map((server) => {
     const skip = server.isSuspended ? 'suspended' : server.backupLimit === 0 ? 'backup limit is 0' : undefined;
     if (skip) log.notice(`Skipping server ${server.identifier} (${server.name}): ${skip}.`);

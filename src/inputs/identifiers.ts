@@ -29,8 +29,20 @@ export function parseServerSelection(raw: string): ServerSelection {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   if (entries.length === 0) throw new ValueError('the list holds no server ids');
-  const ids = [...new Set(entries.map(parseOneServerId))];
+  // A server named twice (also once by its short id and once by its UUID, which starts with the
+  // short id) is worked on once, under the first form given.
+  const ids: string[] = [];
+  for (const id of entries.map(parseOneServerId)) {
+    if (!ids.some((seen) => sameServer(seen, id))) ids.push(id);
+  }
   return { mode: 'list', ids };
+}
+
+/** Whether two parsed server ids name the same server: equal, or a short id and a UUID that starts with it. */
+function sameServer(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, uuid] = a.length < b.length ? [a, b] : [b, a];
+  return SHORT_ID.test(short) && UUID.test(uuid) && uuid.startsWith(`${short}-`);
 }
 
 /** A backup UUID, or `latest`. */

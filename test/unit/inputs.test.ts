@@ -145,6 +145,16 @@ describe('parseInputs', () => {
     rmSync(existing, { recursive: true });
   });
 
+  // The panel's short id is the first 8 characters of the server's UUID: both name one server.
+  it('works once on a server listed by its short id and by its UUID, under the form given first', () => {
+    const uuid = '1a2b3c4d-0000-4000-8000-00000000000a';
+    expect(parse({ 'server-id': `1a2b3c4d\n${uuid.toUpperCase()}` }).settings.servers).toEqual({ mode: 'list', ids: ['1a2b3c4d'] });
+    expect(parse({ 'server-id': `${uuid}, 1A2B3C4D, 2b3c4d5e` }).settings.servers).toEqual({ mode: 'list', ids: [uuid, '2b3c4d5e'] });
+    // Two UUIDs are two servers even when they start alike (the panel refuses the one that does not exist).
+    const other = '1a2b3c4d-0000-4000-8000-00000000000b';
+    expect(parse({ 'server-id': `${uuid},${other}` }).settings.servers).toEqual({ mode: 'list', ids: [uuid, other] });
+  });
+
   it('allows latest and lock in fleet mode', () => {
     expect(parse({ 'server-id': 'all', operation: 'lock', 'backup-id': 'latest' }).settings.servers).toEqual({ mode: 'all' });
   });
