@@ -36762,12 +36762,14 @@ class RateBudget {
             this.remaining = remaining;
     }
     /**
-     * After a 429 the retry waits until the limiter's window resets (Retry-After), so what the
-     * budget knew of the old window no longer holds; the next answer tells the new count.
+     * After a 429 from the per-user limiter: what the budget knew of the old window no longer
+     * holds (the next answer tells the new count), and no request of the run starts before
+     * `until` (epoch ms), when the limiter lets them through again. Without this, every other
+     * server of a fleet would run into its own 429 and wait it out in turn.
      */
-    forget() {
+    holdUntil(until) {
         this.remaining = undefined;
-        this.nextFree = 0;
+        this.nextFree = until;
     }
     /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */
     spacing() {
@@ -36965,9 +36967,7 @@ class PanelClient {
                     timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
                     signal: this.options.signal,
                 });
-                if (answer.status === 429)
-                    this.options.budget?.forget();
-                else
+                if (answer.status !== 429)
                     this.options.budget?.update(answer.headers);
                 if (answer.status >= 200 && answer.status < 300)
                     return answer;
@@ -36992,9 +36992,11 @@ class PanelClient {
             if (!decision.retry)
                 throw failure;
             if (outcome.type === 'status' && outcome.status === 429) {
-                // Waiting out the rate limiter is not a failed attempt.
+                // Waiting out the rate limiter is not a failed attempt. The limit is per user, so every
+                // request of the run waits with this one (the creation throttle, per server, is not retried here).
                 rateLimitRetries++;
                 attempt--;
+                this.options.budget?.holdUntil(this.now() + decision.delayMs);
             }
             this.options.log?.(`${label.method} ${label.path}: ${decision.reason}; trying again in ${(decision.delayMs / 1000).toFixed(1)} s.`);
             await this.sleep(decision.delayMs, this.options.signal);

@@ -37,12 +37,14 @@ export class RateBudget {
   }
 
   /**
-   * After a 429 the retry waits until the limiter's window resets (Retry-After), so what the
-   * budget knew of the old window no longer holds; the next answer tells the new count.
+   * After a 429 from the per-user limiter: what the budget knew of the old window no longer
+   * holds (the next answer tells the new count), and no request of the run starts before
+   * `until` (epoch ms), when the limiter lets them through again. Without this, every other
+   * server of a fleet would run into its own 429 and wait it out in turn.
    */
-  forget(): void {
+  holdUntil(until: number): void {
     this.remaining = undefined;
-    this.nextFree = 0;
+    this.nextFree = until;
   }
 
   /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */

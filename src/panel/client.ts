@@ -254,8 +254,7 @@ export class PanelClient {
           timeoutMs: call.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           signal: this.options.signal,
         });
-        if (answer.status === 429) this.options.budget?.forget();
-        else this.options.budget?.update(answer.headers);
+        if (answer.status !== 429) this.options.budget?.update(answer.headers);
         if (answer.status >= 200 && answer.status < 300) return answer;
         // A repeated DELETE answered 404 has succeeded: an earlier attempt removed the backup.
         if (call.kind === 'delete' && answer.status === 404 && mayHaveArrived) return { ...answer, status: 204 };
@@ -272,9 +271,11 @@ export class PanelClient {
       const decision = decideRetry(call.kind, outcome, { attempt, rateLimitRetries }, this.limits, this.now(), this.random);
       if (!decision.retry) throw failure;
       if (outcome.type === 'status' && outcome.status === 429) {
-        // Waiting out the rate limiter is not a failed attempt.
+        // Waiting out the rate limiter is not a failed attempt. The limit is per user, so every
+        // request of the run waits with this one (the creation throttle, per server, is not retried here).
         rateLimitRetries++;
         attempt--;
+        this.options.budget?.holdUntil(this.now() + decision.delayMs);
       }
       this.options.log?.(`${label.method} ${label.path}: ${decision.reason}; trying again in ${(decision.delayMs / 1000).toFixed(1)} s.`);
       await this.sleep(decision.delayMs, this.options.signal);

@@ -4,6 +4,8 @@ import { HttpTransport } from '../../src/http/transport.js';
 import { PanelClient } from '../../src/panel/client.js';
 import { PanelError } from '../../src/panel/errors.js';
 import { NetworkError } from '../../src/http/network-error.js';
+import { RateBudget } from '../../src/http/rate-budget.js';
+import { until } from '../support/wait-until.ts';
 
 const ORIGIN = 'https://panel.example.com';
 const KEY = 'ptlc_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
@@ -156,6 +158,38 @@ describe('PanelClient retries', () => {
       .reply(200, { object: 'backup', attributes: backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
     await client.createBackup(SERVER, { name: 'n', ignored: [], locked: false });
     expect(sleeps).toEqual([3_125]);
+  });
+
+  it("holds the run's other requests until the general rate limit resets, not only the one refused", async () => {
+    const pool = agent.get(ORIGIN);
+    const throttled = { errors: [{ code: 'ThrottleRequestsException', status: '429', detail: 'Too Many Attempts.' }] };
+    pool.intercept({ path: '/api/client/servers/1a2b3c4d/backups/' + uuid(1), method: 'GET' }).reply(429, throttled, { headers: { 'content-type': 'application/json', 'retry-after': '3' } });
+    pool.intercept({ path: '/api/client/servers/1a2b3c4d/backups/' + uuid(1), method: 'GET' }).reply(200, { object: 'backup', attributes: backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
+    pool.intercept({ path: '/api/client/servers/5e6f7a8b/backups/' + uuid(2), method: 'GET' }).reply(200, { object: 'backup', attributes: backupAttributes(uuid(2), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
+    const waits: Array<{ ms: number; done: () => void }> = [];
+    let clock = 1_000_000;
+    const shared = new PanelClient({
+      baseUrl: new URL(ORIGIN),
+      apiKey: KEY,
+      headers: {},
+      transport: new HttpTransport({ userAgent: 'pterodactyl-backup-action/test', dispatcher: agent }),
+      signal: new AbortController().signal,
+      random: () => 0.5,
+      now: () => clock,
+      budget: new RateBudget(() => clock),
+      sleep: (ms) => new Promise<void>((done) => waits.push({ ms, done })),
+    });
+
+    const first = shared.getBackup(SERVER, uuid(1));
+    await until(() => waits.length === 1, "the first request's wait");
+    const second = shared.getBackup('5e6f7a8b', uuid(2));
+    await until(() => waits.length === 2, "the second request's wait");
+
+    expect(waits.map((wait) => wait.ms)).toEqual([3_125, 3_125]);
+    clock += 3_125;
+    for (const wait of waits) wait.done();
+    await Promise.all([first, second]);
+    expect(waits).toHaveLength(2);
   });
 
   it('counts a repeated DELETE answered 404 as done', async () => {

@@ -27,11 +27,14 @@ describe('RateBudget', () => {
     expect(budget.reserve()).toBe(0);
   });
 
-  it('forgets the old window after a 429 (the retry waits for the reset)', () => {
-    const budget = new RateBudget(() => 0);
+  it("after a 429, holds every request until the limiter's reset, then forgets the old window", () => {
+    let now = 0;
+    const budget = new RateBudget(() => now);
     budget.update({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0' });
     budget.reserve();
-    budget.forget();
+    budget.holdUntil(7_000);
+    expect([budget.reserve(), budget.reserve()]).toEqual([7_000, 7_000]);
+    now = 7_000;
     expect(budget.reserve()).toBe(0);
   });
 
