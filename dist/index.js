@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7950);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5098);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7950:
+/***/ 5098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31447,8 +31447,34 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
 
 /** A JWT's header and the start of its payload: `eyJ…` then a dot. */
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
+/** The panels' API keys, whole or cut short: Pterodactyl's `ptlc_`/`ptla_`, Pelican's `pacc_`/`papp_`. */
+const KEY_SHAPE = /\b(?:ptl[ac]|pacc|papp)_[A-Za-z0-9]{6,}/gi;
 /** Shorter values are not masked (see `SecretRegistry.add`). */
 const MIN_SECRET_LENGTH = 4;
+/**
+ * Query parameters of signed download URLs that carry a credential or a signature: Wings'
+ * `token` (a JWT), S3's SigV4 and SigV2 ones, and the equivalents of other S3-compatible stores.
+ * Other parameters (`X-Amz-SignedHeaders=host`, `X-Amz-Algorithm=AWS4-HMAC-SHA256`, dates) are
+ * not secret, and masking them would hide words like `host` everywhere in the job's log.
+ */
+const SIGNED_URL_SECRETS = new Set([
+    'token',
+    'x-amz-signature',
+    'x-amz-credential',
+    'x-amz-security-token',
+    'signature',
+    'awsaccesskeyid',
+    'x-goog-signature',
+    'x-goog-credential',
+    'sig',
+]);
+/** The parts of a JWT long enough to be recognised alone (a library may print one part). */
+const JWT_PART_MIN = 16;
+/**
+ * A run of this many characters of a wholly secret value (the key, a header value, a token) in
+ * outside text is taken for a piece of it: a proxy or panel may echo a secret cut short.
+ */
+const FRAGMENT = 12;
 /**
  * Every secret the action knows of: the API key, `headers` values, proxy credentials, websocket
  * tokens and signed URLs. Registering masks the value in the runner's log at once
@@ -31457,6 +31483,8 @@ const MIN_SECRET_LENGTH = 4;
  */
 class SecretRegistry {
     values = new Set();
+    /** The values that are secret in every part (not a URL, whose origin and path are not). */
+    whole = new Set();
     /**
      * Registers a secret. A value under `MIN_SECRET_LENGTH` characters is skipped: masking `abc`
      * would also hide every `abc` in unrelated text, and the runner drops outputs holding a mask.
@@ -31465,15 +31493,25 @@ class SecretRegistry {
         if (!value || value.length < MIN_SECRET_LENGTH)
             return;
         this.register(value);
+        this.whole.add(value);
         // A URL-encoded form can appear in URLs built from the value.
         this.register(encodeURIComponent(value));
+        const parts = value.split('.');
+        if (parts.length === 3 && value.startsWith('eyJ')) {
+            for (const part of parts)
+                if (part.length >= JWT_PART_MIN)
+                    this.register(part);
+        }
     }
-    /** Masks a signed URL and its query values (a token alone can be printed by a library). */
+    /** Masks a signed URL and its credential-bearing query values (a token alone can be printed by a library). */
     addUrl(url) {
-        this.add(url);
+        this.register(url);
+        this.register(encodeURIComponent(url));
         try {
-            for (const value of new URL(url).searchParams.values())
-                this.add(value);
+            for (const [name, value] of new URL(url).searchParams) {
+                if (SIGNED_URL_SECRETS.has(name.toLowerCase()))
+                    this.add(value);
+            }
         }
         catch {
             // Not a URL: the whole value is already masked.
@@ -31494,12 +31532,41 @@ class SecretRegistry {
         return result;
     }
     /**
-     * For text from outside (a daemon's message, a proxy's page): `redact`, and also anything
-     * shaped like a JWT, whole or cut short (a token this run never saw, or one cut by a length
-     * limit, which `redact` cannot match). Cut such text only after this.
+     * For text from outside (a daemon's message, a proxy's page, the panel's error detail):
+     * `redact`, and also anything shaped like a JWT or an API key, whole or cut short (a token this
+     * run never saw, or one cut by a length limit, which `redact` cannot match). Cut such text only
+     * after this.
      */
     scrub(text) {
-        return this.redact(text).replace(JWT_SHAPE, '***');
+        // Shapes first: a known part of one token (a common JWT header) must not hide the rest of another.
+        return this.hideFragments(this.redact(text.replace(JWT_SHAPE, '***').replace(KEY_SHAPE, '***')));
+    }
+    /** Outside text made safe to print: one line, scrubbed, at most `max` characters. */
+    oneLine(text, max) {
+        const line = this.scrub(text.replace(/[\u0000-\u001f\u007f]+/g, ' ')).trim();
+        return line.length > max ? `${line.slice(0, max)}…` : line;
+    }
+    /** Replaces every run of `FRAGMENT` or more characters of a wholly secret value. */
+    hideFragments(text) {
+        let result = text;
+        for (const secret of this.whole) {
+            if (secret.length < FRAGMENT + 4)
+                continue;
+            for (let i = 0; i + FRAGMENT <= secret.length; i++) {
+                const piece = secret.slice(i, i + FRAGMENT);
+                for (let at = result.indexOf(piece); at >= 0; at = result.indexOf(piece, at + 3)) {
+                    let start = at;
+                    let end = at + FRAGMENT;
+                    for (let from = i; start > 0 && from > 0 && result[start - 1] === secret[from - 1]; from--)
+                        start--;
+                    for (let to = i + FRAGMENT; end < result.length && to < secret.length && result[end] === secret[to]; to++)
+                        end++;
+                    result = `${result.slice(0, start)}***${result.slice(end)}`;
+                    at = start;
+                }
+            }
+        }
+        return result;
     }
 }
 const secrets = new SecretRegistry();
@@ -31682,14 +31749,15 @@ const KEY_LIKE = /^(ptlc|ptla|pacc|papp)_/i;
 /**
  * An input's value quoted for an error message, unless it may be a secret put in the wrong input
  * (an API key in server-id, say): a key's prefix, or a long value without spaces. Credentials in
- * a URL (`//user:pass@`) are blanked.
+ * a URL (`//user:pass@`, even with a `/` in the password) are blanked.
  */
 function shown(raw) {
     const value = raw.trim();
     if (KEY_LIKE.test(value) || (value.length > 40 && !/[\s/]/.test(value))) {
         return `(a value of ${value.length} characters, not repeated here in case it is a key)`;
     }
-    return `'${raw.replace(/\/\/[^/@\s]*@/g, '//***@')}'`;
+    // Up to the last @: a password may hold a / (unencoded), which ends no user part here.
+    return `'${raw.replace(/\/\/\S*@/g, '//***@')}'`;
 }
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d+)([smhd])?$/;
@@ -31843,7 +31911,11 @@ function parsePanelUrl(raw, allowInsecureHttp) {
 
 ;// CONCATENATED MODULE: ./src/inputs/headers.ts
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const TOKEN_CHARS = "!#$%&'*+.^_`|~0-9A-Za-z-";
+const TOKEN = new RegExp(`^[${TOKEN_CHARS}]+$`);
+const TOKEN_START = new RegExp(`^[${TOKEN_CHARS}]*`);
+/** What an HTTP header value may carry (tab, visible ASCII, Latin-1): undici refuses the rest. */
+const VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 // Headers the action sets itself or that would break the request framing.
 const RESERVED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection', 'cookie']);
 /** `Name: value` per line (e.g. Cloudflare Access service tokens). */
@@ -31857,13 +31929,17 @@ function parseHeaders(lines) {
         const name = line.slice(0, colon).trim();
         const value = line.slice(colon + 1).trim();
         if (!TOKEN.test(name)) {
-            throw new ValueError(`line ${index + 1} has an invalid header name '${name}'; expected one 'Name: value' per line`);
+            // Only the valid start of the name is repeated: the rest may be a secret on the wrong side of the colon.
+            const start = TOKEN_START.exec(name)?.[0] ?? '';
+            const where = start ? ` after '${start}'` : '';
+            throw new ValueError(`line ${index + 1} has a character${where} that a header name cannot hold; expected one 'Name: value' per line`);
         }
         if (RESERVED.has(name.toLowerCase())) {
             throw new ValueError(`line ${index + 1} sets ${name}, which the action sets itself; remove it`);
         }
-        if (/[\r\n\0]/.test(value))
-            throw new ValueError(`line ${index + 1} has a control character in its value`);
+        if (!VALUE_CHARS.test(value)) {
+            throw new ValueError(`line ${index + 1} has a character in its value that a header cannot carry (a control character, or one beyond Latin-1 such as a zero-width space); copy the value again`);
+        }
         headers[name] = value;
     });
     return headers;
@@ -32046,6 +32122,9 @@ function parseInputs(read) {
     const apiKey = required(Input.ApiKey, 'a client API key from the panel (Account → API Credentials)');
     if (/\s/.test(apiKey))
         problems.push(`${Input.ApiKey} contains whitespace; expected the key alone`);
+    else if (/[^\x21-\x7e]/.test(apiKey)) {
+        problems.push(`${Input.ApiKey} contains a character that is not visible ASCII (an invisible one, such as a zero-width space, copied along?); expected the key alone, copied again from the panel`);
+    }
     const serverIdRaw = required(Input.ServerId, "a server's 8-character short id or UUID, a list of them, or all");
     const servers = serverIdRaw === '' ? undefined : field(Input.ServerId, parseServerSelection, undefined);
     const operation = field(Input.Operation, (value) => {
@@ -32198,10 +32277,10 @@ function readInputs() {
     }
     const parsed = parseInputs((name) => getInput(name));
     // Masking a value of 1-3 characters would hide those characters all over the log, and the
-    // runner drops every output containing a mask (a backup UUID, say). The action never prints
+    // runner drops every job output containing a mask (a backup UUID, say). The action never prints
     // header values; a value this short is no secret worth that.
     for (const name of short) {
-        parsed.warnings.push(`headers: the value of '${name}' is shorter than ${MIN_SECRET_LENGTH} characters, so it is not masked (masking it would hide those characters everywhere in the log and drop outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.`);
+        parsed.warnings.push(`headers: the value of '${name}' is shorter than ${MIN_SECRET_LENGTH} characters, so it is not masked (masking it would hide those characters everywhere in the log and drop job outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.`);
     }
     return parsed;
 }
@@ -32567,6 +32646,8 @@ class PanelError extends Error {
         this.headers = headers;
     }
 }
+/** Longest panel error detail shown; a validation message is far shorter. */
+const MAX_DETAIL = 300;
 /** Builds the error for a non-2xx answer. */
 function panelErrorFromResponse(res, request) {
     const isJson = /json/i.test(res.headers['content-type'] ?? '');
@@ -32581,7 +32662,9 @@ function panelErrorFromResponse(res, request) {
     }
     if (envelope) {
         const first = envelope[0];
-        return new PanelError(res.status, first.code || undefined, envelope.map((e) => e.detail).filter(Boolean), request, res.headers);
+        // The detail is the panel's text (it may echo what it was sent): scrubbed and kept short.
+        const details = envelope.map((e) => secrets.oneLine(e.detail, MAX_DETAIL)).filter(Boolean);
+        return new PanelError(res.status, first.code || undefined, details, request, res.headers);
     }
     return new PanelError(res.status, undefined, [describeNonJsonBody(res)], request, res.headers);
 }
@@ -32593,7 +32676,7 @@ function describeNonJsonBody(res) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
     const kind = /<html|<!doctype/i.test(text) ? 'an HTML page' : 'a non-JSON answer';
     // Scrubbed before it is cut: a secret cut in half would no longer be recognised.
-    const label = title ? ` ("${secrets.scrub(title).slice(0, 80)}")` : '';
+    const label = title ? ` ("${secrets.oneLine(title, 80)}")` : '';
     const location = res.status >= 300 && res.status < 400 && res.headers.location ? ' (a redirect, e.g. to a login page)' : '';
     return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }
@@ -32816,7 +32899,7 @@ function firstArg(frame) {
 }
 /** A daemon's error text (`jwt error`, `daemon error`) fit for a message: masked and short. */
 function errorText(message) {
-    return secrets.scrub(message).slice(0, 200);
+    return secrets.oneLine(message, 200);
 }
 const BACKUP_COMPLETED = 'backup completed';
 /**
@@ -33104,7 +33187,7 @@ function bodyDetail(body, statusText) {
     return detail && detail.toLowerCase() !== statusText.toLowerCase() ? ` ("${detail}")` : '';
 }
 function clean(text) {
-    return secrets.scrub(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+    return secrets.oneLine(text, 200);
 }
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
@@ -34625,7 +34708,7 @@ function actualFor(expected, digests) {
 const WINGS_MISSING_BACKUP = 'The requested backup was not found on this server.';
 const WINGS_NOT_FOUND = 'The requested resource was not found on this server.';
 const MAX_ERROR_BODY = 8 * 1024;
-const MAX_DETAIL = 200;
+const daemon_answer_MAX_DETAIL = 200;
 /** `https://node.example.com:8080`: the only part of a signed URL that may be shown. */
 function originOf(url) {
     return url.origin;
@@ -34636,12 +34719,12 @@ function originOf(url) {
  * registered secret.
  */
 function scrub(text, url) {
-    let result = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-    const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 4);
+    let result = text;
+    // Long query values only: short ones are words like S3's `host`, which the text may hold too.
+    const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 16);
     for (const value of values.sort((a, b) => b.length - a.length))
         result = result.split(value).join('***');
-    result = secrets.scrub(result).trim();
-    return result.length > MAX_DETAIL ? `${result.slice(0, MAX_DETAIL)}…` : result;
+    return secrets.oneLine(result, daemon_answer_MAX_DETAIL);
 }
 /**
  * Reads at most a few KiB of an error answer (never the whole body: a misbehaving server could
@@ -37112,6 +37195,23 @@ function summary_escape(text) {
     return secrets.redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+;// CONCATENATED MODULE: ./src/report/workflow-commands.ts
+/**
+ * A line the runner would take for a workflow command once trimmed: `::name::…`, or the old
+ * `##[name]…` form. `^` with the `m` flag also matches after a lone `\r`, which the runner treats
+ * as a line break too.
+ */
+const COMMAND_LINE = /^([^\S\r\n]*)(::|##\[)/gm;
+/**
+ * Makes text safe for a plain log line (`core.info`, written as is): text from the panel (a
+ * backup's or server's name, which may hold line breaks) must not become a workflow command such
+ * as `::add-mask::` or `::stop-commands::`. Such lines are quoted with `> `. Annotations and debug
+ * lines need none of this: `@actions/core` escapes their line breaks.
+ */
+function inert(text) {
+    return text.replace(COMMAND_LINE, '$1> $2');
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The action's version, as in package.json (test/version.test.ts keeps them equal). */
 const VERSION = '1.0.0';
@@ -37152,8 +37252,9 @@ function readWorkflowContext(env = process.env) {
 
 
 
+
 const log = {
-    info: (message) => info(secrets.redact(message)),
+    info: (message) => info(inert(secrets.redact(message))),
     warning: (message) => warning(secrets.redact(message)),
     notice: (message) => notice(secrets.redact(message)),
     debug: (message) => core_debug(secrets.redact(message)),

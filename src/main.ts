@@ -15,6 +15,7 @@ import { OutputCollector } from './report/outputs.js';
 import { newRunReport } from './report/run-report.js';
 import type { RunReport } from './report/run-report.js';
 import { writeSummary } from './report/summary.js';
+import { inert } from './report/workflow-commands.js';
 import { secrets } from './secrets.js';
 import { sleep } from './time.js';
 import { VERSION } from './version.js';
@@ -23,7 +24,7 @@ import { checkDeletionScope } from './retention/deletion-matcher.js';
 import { removeTemporariesNow } from './download/temporary-files.js';
 
 const log: Log = {
-  info: (message) => core.info(secrets.redact(message)),
+  info: (message) => core.info(inert(secrets.redact(message))),
   warning: (message) => core.warning(secrets.redact(message)),
   notice: (message) => core.notice(secrets.redact(message)),
   debug: (message) => core.debug(secrets.redact(message)),

@@ -29,11 +29,11 @@ export function originOf(url: URL): string {
  * registered secret.
  */
 export function scrub(text: string, url: URL): string {
-  let result = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 4);
+  let result = text;
+  // Long query values only: short ones are words like S3's `host`, which the text may hold too.
+  const values = [url.href, url.search, ...url.searchParams.values()].filter((value) => value.length >= 16);
   for (const value of values.sort((a, b) => b.length - a.length)) result = result.split(value).join('***');
-  result = secrets.scrub(result).trim();
-  return result.length > MAX_DETAIL ? `${result.slice(0, MAX_DETAIL)}…` : result;
+  return secrets.oneLine(result, MAX_DETAIL);
 }
 
 /**

@@ -1,6 +1,10 @@
 import { ValueError } from './values.js';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const TOKEN_CHARS = "!#$%&'*+.^_`|~0-9A-Za-z-";
+const TOKEN = new RegExp(`^[${TOKEN_CHARS}]+$`);
+const TOKEN_START = new RegExp(`^[${TOKEN_CHARS}]*`);
+/** What an HTTP header value may carry (tab, visible ASCII, Latin-1): undici refuses the rest. */
+const VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 // Headers the action sets itself or that would break the request framing.
 const RESERVED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection', 'cookie']);
 
@@ -15,12 +19,17 @@ export function parseHeaders(lines: string[]): Record<string, string> {
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();
     if (!TOKEN.test(name)) {
-      throw new ValueError(`line ${index + 1} has an invalid header name '${name}'; expected one 'Name: value' per line`);
+      // Only the valid start of the name is repeated: the rest may be a secret on the wrong side of the colon.
+      const start = TOKEN_START.exec(name)?.[0] ?? '';
+      const where = start ? ` after '${start}'` : '';
+      throw new ValueError(`line ${index + 1} has a character${where} that a header name cannot hold; expected one 'Name: value' per line`);
     }
     if (RESERVED.has(name.toLowerCase())) {
       throw new ValueError(`line ${index + 1} sets ${name}, which the action sets itself; remove it`);
     }
-    if (/[\r\n\0]/.test(value)) throw new ValueError(`line ${index + 1} has a control character in its value`);
+    if (!VALUE_CHARS.test(value)) {
+      throw new ValueError(`line ${index + 1} has a character in its value that a header cannot carry (a control character, or one beyond Latin-1 such as a zero-width space); copy the value again`);
+    }
     headers[name] = value;
   });
   return headers;

@@ -111,6 +111,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const panelUrl = panelUrlRaw === '' ? undefined : field(Input.PanelUrl, (value) => parsePanelUrl(value, allowInsecureHttp), undefined);
   const apiKey = required(Input.ApiKey, 'a client API key from the panel (Account → API Credentials)');
   if (/\s/.test(apiKey)) problems.push(`${Input.ApiKey} contains whitespace; expected the key alone`);
+  else if (/[^\x21-\x7e]/.test(apiKey)) {
+    problems.push(`${Input.ApiKey} contains a character that is not visible ASCII (an invisible one, such as a zero-width space, copied along?); expected the key alone, copied again from the panel`);
+  }
   const serverIdRaw = required(Input.ServerId, "a server's 8-character short id or UUID, a list of them, or all");
   const servers = serverIdRaw === '' ? undefined : field(Input.ServerId, parseServerSelection, undefined);
 

@@ -21,11 +21,11 @@ export function readInputs(): ParsedInputs {
   }
   const parsed = parseInputs((name: InputName) => core.getInput(name));
   // Masking a value of 1-3 characters would hide those characters all over the log, and the
-  // runner drops every output containing a mask (a backup UUID, say). The action never prints
+  // runner drops every job output containing a mask (a backup UUID, say). The action never prints
   // header values; a value this short is no secret worth that.
   for (const name of short) {
     parsed.warnings.push(
-      `headers: the value of '${name}' is shorter than ${MIN_SECRET_LENGTH} characters, so it is not masked (masking it would hide those characters everywhere in the log and drop outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.`,
+      `headers: the value of '${name}' is shorter than ${MIN_SECRET_LENGTH} characters, so it is not masked (masking it would hide those characters everywhere in the log and drop job outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.`,
     );
   }
   return parsed;

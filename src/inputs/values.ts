@@ -10,14 +10,15 @@ const KEY_LIKE = /^(ptlc|ptla|pacc|papp)_/i;
 /**
  * An input's value quoted for an error message, unless it may be a secret put in the wrong input
  * (an API key in server-id, say): a key's prefix, or a long value without spaces. Credentials in
- * a URL (`//user:pass@`) are blanked.
+ * a URL (`//user:pass@`, even with a `/` in the password) are blanked.
  */
 export function shown(raw: string): string {
   const value = raw.trim();
   if (KEY_LIKE.test(value) || (value.length > 40 && !/[\s/]/.test(value))) {
     return `(a value of ${value.length} characters, not repeated here in case it is a key)`;
   }
-  return `'${raw.replace(/\/\/[^/@\s]*@/g, '//***@')}'`;
+  // Up to the last @: a password may hold a / (unencoded), which ends no user part here.
+  return `'${raw.replace(/\/\/\S*@/g, '//***@')}'`;
 }
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

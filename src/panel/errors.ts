@@ -36,6 +36,9 @@ export class PanelError extends Error {
   }
 }
 
+/** Longest panel error detail shown; a validation message is far shorter. */
+const MAX_DETAIL = 300;
+
 /** Builds the error for a non-2xx answer. */
 export function panelErrorFromResponse(
   res: { status: number; headers: Record<string, string>; text: string },
@@ -52,7 +55,9 @@ export function panelErrorFromResponse(
   }
   if (envelope) {
     const first = envelope[0]!;
-    return new PanelError(res.status, first.code || undefined, envelope.map((e) => e.detail).filter(Boolean), request, res.headers);
+    // The detail is the panel's text (it may echo what it was sent): scrubbed and kept short.
+    const details = envelope.map((e) => secrets.oneLine(e.detail, MAX_DETAIL)).filter(Boolean);
+    return new PanelError(res.status, first.code || undefined, details, request, res.headers);
   }
   return new PanelError(res.status, undefined, [describeNonJsonBody(res)], request, res.headers);
 }
@@ -64,7 +69,7 @@ export function describeNonJsonBody(res: { status: number; headers: Record<strin
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
   const kind = /<html|<!doctype/i.test(text) ? 'an HTML page' : 'a non-JSON answer';
   // Scrubbed before it is cut: a secret cut in half would no longer be recognised.
-  const label = title ? ` ("${secrets.scrub(title).slice(0, 80)}")` : '';
+  const label = title ? ` ("${secrets.oneLine(title, 80)}")` : '';
   const location = res.status >= 300 && res.status < 400 && res.headers.location ? ' (a redirect, e.g. to a login page)' : '';
   return `${kind}${label}${location} instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`;
 }

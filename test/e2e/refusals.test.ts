@@ -1,11 +1,12 @@
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { act, usePanel } from './harness.ts';
+import { act, panelError, usePanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 
 let panel: Panel;
-usePanel((started) => {
+const { replace } = usePanel((started) => {
   panel = started;
 });
 
@@ -89,4 +90,37 @@ describe('secrets in what comes back, and in the wrong input', () => {
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.outputs.backups!)[0].name).toBe('copied *** by mistake');
   });
+
+  it("never shows a piece of the key that the panel's error detail echoes, cut from its middle", async () => {
+    const piece = panel.sim.apiKey.slice(5, 40);
+    panel.sim.fault({ route: 'server.view', kind: 'status', status: 403, body: panelError(403, 'AccessDeniedHttpException', `Token ${piece} is not allowed here.`) });
+    // act() fails the test on any 12 characters of the key in the log, summary or outputs.
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('403 AccessDeniedHttpException: Token *** is not allowed here.');
+  });
+
+  it('an S3 URL masks its signature, not words like host that names and paths may hold', async () => {
+    const s3 = await replace({ s3: true });
+    const run = await act(s3, { name: 'ghost host nightly', 'download-path': 'localhost-backups/' }, { cwd: mkdtempSync(join(tmpdir(), 'ws-')) });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['backup-name']).toBe('ghost host nightly');
+    expect(run.outputs.path).toMatch(/\/localhost-backups\/[0-9a-f-]{36}\.tar\.gz$/);
+    const masks = run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    expect(masks).not.toContain('::add-mask::host');
+    expect(masks.some((line) => line.includes('AKIASIMULATOR'))).toBe(true);
+  });
 });
+
+describe('text from the panel never becomes a workflow command', () => {
+  it('quotes a line of a backup name that the runner would take for a command', async () => {
+    panel.sim.addBackup(panel.server.identifier, { name: 'nightly\n::error title=Injected::x\n::add-mask::backup' });
+    const run = await act(panel, { operation: 'get', 'backup-id': 'latest' });
+    expect(run.exitCode).toBe(0);
+    expect(run.errors).toEqual([]);
+    const lines = run.stdout.split('\n');
+    expect(lines.filter((line) => /^\s*::(error|add-mask::backup)/.test(line))).toEqual([]);
+    expect(lines.some((line) => line.startsWith("> ::add-mask::backup'"))).toBe(true);
+  });
+});
+

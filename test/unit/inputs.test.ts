@@ -70,6 +70,7 @@ describe('parseInputs', () => {
     ['wait-timeout', '8d', /wait-timeout must be at most 7d/],
     ['server-id', `ptlc_${'A'.repeat(43)}`, /server-id \(a value of 48 characters, not repeated here in case it is a key\) is neither/],
     ['panel-url', 'https://me:hunter2secret@panel .example.com', /panel-url 'https:\/\/\*\*\*@panel \.example\.com' is not a URL/],
+    ['panel-url', 'https://me:hunter2/secret@panel.example.com', /panel-url 'https:\/\/\*\*\*@panel\.example\.com' is not a URL/],
     ['wait-strategy', 'push', /wait-strategy 'push' is not a strategy; expected auto, websocket or poll/],
     ['keep', '0', /keep expected a whole number of at least 1/],
     ['keep', 'three', /keep expected a whole number of at least 1/],
@@ -79,6 +80,10 @@ describe('parseInputs', () => {
     ['max-age', '30m', /max-age must be at least 1h/],
     ['headers', 'CF-Access-Client-Id abc', /headers line 1 has no colon; expected one 'Name: value' per line/],
     ['headers', 'Authorization: Basic x', /headers line 1 sets Authorization, which the action sets itself/],
+    ['headers', 'X-Token s3cretPart: x', /^headers line 1 has a character after 'X-Token' that a header name cannot hold; expected one 'Name: value' per line$/],
+    ['headers', 'X-Api-Key=s3cretPart:x', /^headers line 1 has a character after 'X-Api-Key' that a header name cannot hold/],
+    ['headers', 'X-Id: ab\u200bcd', /^headers line 1 has a character in its value that a header cannot carry \(a control character, or one beyond Latin-1/],
+    ['api-key', `ptlc_${'A'.repeat(20)}\u200b${'B'.repeat(23)}`, /^api-key contains a character that is not visible ASCII/],
     ['locked', 'yes', /locked expected true or false/],
     ['wait', 'on', /wait expected true or false/],
     ['dry-run', '1', /dry-run expected true or false/],
@@ -106,6 +111,11 @@ describe('parseInputs', () => {
     const problems = problemsOf({ headers: 'X-Secret: hunter2-value\nbad line', 'api-key': 'ptlc_key with space' });
     expect(problems.join('\n')).not.toContain('hunter2-value');
     expect(problems.join('\n')).not.toContain('ptlc_key');
+    for (const headers of ['X-Key hunter3-value: x', 'X-Key=hunter3-value:x', 'X-Zw: hunter3\u200bvalue']) {
+      const [problem] = problemsOf({ headers });
+      expect(problem).toMatch(/^headers line 1 /);
+      expect(problem).not.toContain('hunter3');
+    }
   });
 
   it.each([

@@ -36,6 +36,16 @@ describe('panelErrorFromResponse', () => {
     expect(error.detail).toContain('is_locked');
   });
 
+  it("scrubs the panel's detail (it may echo a token) and keeps it to one short line", () => {
+    const jwt = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLWhlcmUtaXMtbG9uZw';
+    const error = panelErrorFromResponse(
+      json(403, [{ code: 'AccessDeniedHttpException', status: '403', detail: `Token ${jwt} and ptlc_Zz0123456789abc refused.\n${'x'.repeat(400)}` }]),
+      label('/servers/1a2b3c4d'),
+    );
+    expect(error.detail).toMatch(/^Token \*\*\* and \*\*\* refused\. x+…$/);
+    expect(error.detail.length).toBeLessThanOrEqual(301);
+  });
+
   it("describes a proxy's HTML page in one short line, never the page", () => {
     const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>${'<p>cloudflare ray id</p>'.repeat(500)}</body></html>`;
     const error = panelErrorFromResponse({ status: 502, headers: { 'content-type': 'text/html' }, text: page }, label('/servers/1a2b3c4d'));

@@ -178,5 +178,5 @@ function bodyDetail(body: string | undefined, statusText: string): string {
 }
 
 function clean(text: string): string {
-  return secrets.scrub(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+  return secrets.oneLine(text, 200);
 }

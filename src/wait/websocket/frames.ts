@@ -34,7 +34,7 @@ export function firstArg(frame: Frame): string {
 
 /** A daemon's error text (`jwt error`, `daemon error`) fit for a message: masked and short. */
 export function errorText(message: string): string {
-  return secrets.scrub(message).slice(0, 200);
+  return secrets.oneLine(message, 200);
 }
 
 const BACKUP_COMPLETED = 'backup completed';
