@@ -36711,6 +36711,8 @@ function skippedResult(serverId, reason) {
  * `results` has one entry per server; the step fails if any server failed, after all were tried.
  */
 async function runFleet(base, outputs, report, log) {
+    // Valid JSON from the start: a later step's fromJSON() must not break when listing the servers fails.
+    outputs.setResults([]);
     const targets = await fleetTargets(base, log);
     const results = targets.map((target) => (target.skip ? skippedResult(target.id, target.skip) : undefined));
     /** The outputs of servers being worked on, so that `results` is current even if the step is killed mid-run. */
@@ -36795,7 +36797,8 @@ async function runOnServer(base, serverId, outputs, log) {
         if (trace)
             serverLog.info(secrets.scrub(trace));
         const message = secrets.redact(describeFailure(error, { serverId }));
-        serverLog.warning(message);
+        // The message names the server already ("Server <id>: …").
+        log.warning(message);
         return resultFrom(serverId, outputs, message, null);
     }
 }

@@ -24,6 +24,8 @@ interface Target {
  * `results` has one entry per server; the step fails if any server failed, after all were tried.
  */
 export async function runFleet(base: FleetBase, outputs: OutputCollector, report: RunReport, log: Log): Promise<void> {
+  // Valid JSON from the start: a later step's fromJSON() must not break when listing the servers fails.
+  outputs.setResults([]);
   const targets = await fleetTargets(base, log);
   const results: Array<FleetResult | undefined> = targets.map((target) => (target.skip ? skippedResult(target.id, target.skip) : undefined));
   /** The outputs of servers being worked on, so that `results` is current even if the step is killed mid-run. */
@@ -103,7 +105,8 @@ async function runOnServer(base: FleetBase, serverId: string, outputs: OutputCol
     const trace = unexpectedTrace(error);
     if (trace) serverLog.info(secrets.scrub(trace));
     const message = secrets.redact(describeFailure(error, { serverId }));
-    serverLog.warning(message);
+    // The message names the server already ("Server <id>: …").
+    log.warning(message);
     return resultFrom(serverId, outputs, message, null);
   }
 }

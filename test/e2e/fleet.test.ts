@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../simulator/index.ts';
-import { act, countRoute, startPanel } from './harness.ts';
+import { act, countRoute, panelError, startPanel } from './harness.ts';
 import type { Panel } from './harness.ts';
 
 let panel: Panel;
@@ -101,6 +101,14 @@ describe('fleet mode', () => {
     }
   });
 
+  it('all: results is an empty JSON array when the server list itself cannot be read', async () => {
+    panel.sim.fault({ route: 'client.index', kind: 'status', status: 401, body: panelError(401, 'AuthenticationException', 'Unauthenticated.') });
+    const run = await act(panel, { 'server-id': 'all', wait: 'false' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.results).toBe('[]');
+    expect(run.errors[0]).toContain('401 AuthenticationException: Unauthenticated.');
+  });
+
   it('a list of one server is still fleet mode', async () => {
     const run = await act(panel, { 'server-id': `${second.identifier},`, wait: 'false' });
     expect(run.exitCode).toBe(0);
@@ -138,6 +146,8 @@ describe('fleet mode', () => {
     expect(other).toMatchObject({ 'server-id': second.identifier, ok: true, error: null, status: 'pending' });
     expect(countRoute(panel, 'backups.create')).toBe(1);
     expect(run.errors).toEqual([expect.stringMatching(/^1 of 2 server\(s\) failed:\n- Server deadbeef: /)]);
+    // Named once: the warning is not prefixed with [deadbeef] as well.
+    expect(run.warnings).toContainEqual(expect.stringMatching(/^Server deadbeef: the panel refused GET/));
     expect(fleetRows(run.summary)[0]).toMatch(/^<td>deadbeef<\/td><td>failed<\/td>/);
   });
 
