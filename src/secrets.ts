@@ -55,8 +55,10 @@ class SecretRegistry {
     if (!value || value.length < MIN_SECRET_LENGTH) return;
     this.register(value);
     this.whole.add(value);
-    // A URL-encoded form can appear in URLs built from the value.
+    // A URL-encoded form can appear in URLs built from the value, a JSON-escaped one in the JSON
+    // outputs (`backup`, `backups`, `results`), which are redacted after serialising.
     this.register(encodeURIComponent(value));
+    this.register(JSON.stringify(value).slice(1, -1));
     const parts = value.split('.');
     if (parts.length === 3 && value.startsWith('eyJ')) {
       for (const part of parts) if (part.length >= JWT_PART_MIN) this.register(part);

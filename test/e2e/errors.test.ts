@@ -38,6 +38,9 @@ describe('bad inputs are rejected before any request, naming the input', () => {
     expect(run.errors[0]).toMatch(message);
     expect(run.errors[0]).toContain('No request was sent to the panel.');
     expect(panel.sim.requests).toEqual([]);
+    expect(run.summary).toContain('<h3>Pterodactyl backup: not started</h3>');
+    expect(run.summary).toContain('<tr><th>Status</th><td>failed</td></tr>');
+    expect(run.summary).toContain('No request was sent to the panel.');
   });
 
   it('names a missing required input', async () => {

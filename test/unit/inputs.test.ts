@@ -88,6 +88,15 @@ describe('parseInputs', () => {
     ['wait', 'on', /wait expected true or false/],
     ['dry-run', '1', /dry-run expected true or false/],
     ['allow-insecure-http', 'True!', /allow-insecure-http expected true or false/],
+    ['panel-url', 'ws://panel.example.com', /panel-url uses ws; expected an https:\/\/ URL/],
+    ['panel-url', 'https://:hunter2@panel.example.com', /panel-url must not contain credentials/],
+    ['panel-url', 'https://panel.example.com/#backups', /panel-url must not contain a query \(\?\.\.\.\) or fragment/],
+    ['api-key', 'ptlc_abc def', /^api-key contains whitespace; expected the key alone$/],
+    ['server-id', ',\n,', /^server-id the list holds no server ids$/],
+    ['server-id', 'x'.repeat(41), /^server-id \(a value of 41 characters, not repeated here in case it is a key\) is neither/],
+    ['server-id', 'ptlc_abc', /^server-id \(a value of 8 characters, not repeated here in case it is a key\) is neither/],
+    ['concurrency', '65', /concurrency expected a whole number of at most 64/],
+    ['skip-if-newer-than', '9999999999999999d', /skip-if-newer-than is too large; expected whole seconds/],
   ] as Array<[InputName, string, RegExp]>)('rejects %s: %s', (input, value, message) => {
     const extra: Partial<Record<InputName, string>> = { [input]: value };
     // keep-* and max-age are checked whatever the operation; backup-id needs an operation using it.
@@ -95,6 +104,27 @@ describe('parseInputs', () => {
     const problems = problemsOf(extra);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it.each(['Authorization', 'accept', 'Content-Type', 'Content-Length', 'Host', 'Transfer-Encoding', 'Connection', 'Cookie'])(
+    'refuses a header the action sets itself or that breaks the request: %s',
+    (name) => {
+      expect(problemsOf({ headers: `X-Ok: fine\n${name}: x` })).toEqual([`headers line 2 sets ${name}, which the action sets itself; remove it`]);
+    },
+  );
+
+  it('accepts the boundaries: a 255-character name, poll-interval 1h, wait-timeout 7d, 40 characters quoted', () => {
+    const { settings } = parse({ name: 'n'.repeat(255), 'poll-interval': '1h', 'wait-timeout': '7d' });
+    expect(settings.name).toHaveLength(255);
+    expect(settings.pollIntervalMs).toBe(3_600_000);
+    expect(settings.waitTimeoutMs).toBe(7 * 86_400_000);
+    expect(problemsOf({ 'server-id': 'x'.repeat(40) })).toEqual([expect.stringMatching(/^server-id 'x{40}' is neither/)]);
+  });
+
+  it('says "Invalid input" for one problem and lists several', () => {
+    expect(() => parse({ keep: '0' })).toThrow(new InputError(['keep expected a whole number of at least 1']));
+    expect(new InputError(['keep expected a whole number of at least 1']).message).toBe('Invalid input: keep expected a whole number of at least 1');
+    expect(new InputError(['a is wrong', 'b is wrong']).message).toBe('Invalid inputs:\n- a is wrong\n- b is wrong');
   });
 
   it.each(['panel-url', 'api-key', 'server-id'] as InputName[])('requires %s', (input) => {
@@ -186,7 +216,43 @@ describe('parseInputs', () => {
     expect(ignored({ operation: 'get', 'backup-id': 'latest', 'retention-match': 'nightly-*' })).toEqual([]);
     expect(ignored({ operation: 'get', 'backup-id': '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'retention-match': 'nightly-*' })).toEqual(["Operation 'get' does not use retention-match; it is ignored."]);
     expect(ignored({ wait: 'false', 'wait-timeout': '2h', 'poll-interval': '10s' })).toEqual(["Operation 'create' does not use wait-timeout, poll-interval; they are ignored."]);
+    expect(ignored({ wait: 'false', 'wait-strategy': 'poll' })).toEqual(["Operation 'create' does not use wait-strategy; it is ignored."]);
     expect(ignored({ operation: 'restore', 'backup-id': 'latest', wait: 'false', 'wait-timeout': '2h' })).toEqual([]);
+    expect(ignored({ operation: 'prune', keep: '3', 'retention-match': 'nightly-*', 'dry-run': 'true' })).toEqual([]);
+    expect(ignored({ rotate: 'true', 'retention-match': 'nightly-*' })).toEqual([]);
+  });
+
+  it('warns about each input the operation never reads', () => {
+    const everything = {
+      name: 'n',
+      'ignored-files': '*.log',
+      locked: 'true',
+      wait: 'false',
+      'wait-timeout': '2h',
+      'wait-strategy': 'poll',
+      'poll-interval': '10s',
+      'download-path': 'out/',
+      'skip-if-newer-than': '6h',
+      rotate: 'true',
+      keep: '3',
+      'keep-daily': '7',
+      'keep-weekly': '4',
+      'keep-monthly': '6',
+      'max-age': '30d',
+      'prune-failed': 'true',
+      'retention-match': 'nightly-*',
+      truncate: 'true',
+      'restart-server': 'false',
+      'dry-run': 'true',
+      concurrency: '8',
+    };
+    expect(parse({ operation: 'list', ...everything }).warnings).toEqual([
+      `Operation 'list' does not use ${Object.keys(everything).join(', ')}; they are ignored.`,
+    ]);
+    const { keep, 'keep-daily': _d, 'keep-weekly': _w, 'keep-monthly': _m, 'max-age': _a, 'prune-failed': _f, 'retention-match': _r, 'dry-run': _n, ...notPrune } = everything;
+    expect(parse({ operation: 'prune', keep, ...notPrune }).warnings).toEqual([
+      `Operation 'prune' does not use ${Object.keys(notPrune).join(', ')}; they are ignored.`,
+    ]);
   });
 
   it('warns once about inputs the operation does not use', () => {
@@ -218,6 +284,16 @@ describe('parseInputs', () => {
     expect(settings.wait).toBe(false);
     expect(settings.servers).toEqual({ mode: 'list', ids: ['1a2b3c4d', '00000000-0000-4000-8000-00000000000a'] });
     expect(parse({ 'server-id': 'all' }).settings.servers).toEqual({ mode: 'all' });
+    expect(parse({ locked: 'True', wait: 'FALSE' }).settings).toMatchObject({ locked: true, wait: false });
+  });
+
+  it('skips blank entries of a server list, lowercases a backup UUID and trims retention-match lines', () => {
+    expect(parse({ 'server-id': '1a2b3c4d,\n\n 2b3c4d5e ,' }).settings.servers).toEqual({ mode: 'list', ids: ['1a2b3c4d', '2b3c4d5e'] });
+    expect(parse({ operation: 'get', 'backup-id': '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D' }).settings.backupId).toEqual({
+      kind: 'uuid',
+      uuid: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    });
+    expect(parse({ operation: 'prune', keep: '3', 'retention-match': 'nightly-* \n  !*manual*\t' }).settings.retentionMatch).toEqual(['nightly-*', '!*manual*']);
   });
 
   it('accepts http:// with allow-insecure-http', () => {

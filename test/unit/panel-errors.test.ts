@@ -121,6 +121,18 @@ describe('describeFailure', () => {
     expect(message).not.toContain('lacks the backup.create permission');
   });
 
+  it('says a 404 on the backup list is about the server, not a backup', () => {
+    expect(fail(404, 'NotFoundHttpException', 'The requested resource could not be found on the server.', '/servers/1a2b3c4d/backups')).toContain('Check server-id');
+  });
+
+  it('explains a busy server (409), the rate limit (429) and a failing panel (500)', () => {
+    expect(fail(409, 'ConflictHttpException', 'Another power action is currently being processed for this server.')).toContain(
+      'The server is busy or unavailable (see above). Run again once it is back to normal.',
+    );
+    expect(fail(429, 'TooManyRequestsHttpException', 'Too Many Attempts.')).toContain("The panel's rate limit is shared by every tool using this account");
+    expect(fail(500, 'HttpException', 'Server Error')).toContain('The panel, or a proxy in front of it, failed. Try again later');
+  });
+
   it('explains the daemon being unreachable', () => {
     expect(fail(504, 'DaemonConnectionException', 'Could not establish a connection to the machine running this server. Please try again.')).toContain(
       'Check that the node is online',
@@ -131,7 +143,9 @@ describe('describeFailure', () => {
     expect(describeFailure(new NetworkError('refused', 'GET https://p/api/client/servers/x: the connection was refused (ECONNREFUSED).'), context)).toContain(
       'Check panel-url',
     );
-    expect(describeFailure(new UnexpectedResponseError('the server is not JSON'), context)).toContain('Is panel-url the panel');
+    expect(describeFailure(new UnexpectedResponseError('the server is not JSON'), context)).toBe(
+      "Server 1a2b3c4d: the panel's answer was not understood: the server is not JSON. Is panel-url the panel's base address (without /api)?",
+    );
   });
 });
 

@@ -14,6 +14,14 @@ it('masks a value and its URL-encoded form once each, and redacts both', () => {
   expect(secrets.redact('x a b/c?d y a%20b%2Fc%3Fd')).toBe('x *** y ***');
 });
 
+it('redacts a secret that holds another secret whole, leaving no piece of it', () => {
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  secrets.add('inner-secret-42');
+  secrets.add('inner-secret-42-and-its-tail');
+  stdout.mockRestore();
+  expect(secrets.redact('sent inner-secret-42-and-its-tail and inner-secret-42')).toBe('sent *** and ***');
+});
+
 const masksOf = (register: () => void): string[] => {
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   register();
@@ -29,6 +37,7 @@ it("masks a daemon's signed URL, its token, and each long part of the token", ()
   const token = `${header}.${payload}.${signature}`;
   masksOf(() => secrets.addUrl(`https://node.example.com:8080/download/backup?token=${token}&server=1a2b`));
   expect(secrets.redact(`token ${token} leaked`)).toBe('token *** leaked');
+  expect(secrets.redact(`url https://node.example.com:8080/download/backup?token=${token}&server=1a2b`)).toBe('url ***');
   // A library or a daemon may print one part of the token alone.
   expect(secrets.redact(`bad signature ${signature}`)).toBe('bad signature ***');
   expect(secrets.redact(`claims ${payload}`)).toBe('claims ***');
@@ -56,7 +65,7 @@ it('masks headers values, and warns (without the value) about one too short to m
   vi.stubEnv('INPUT_PANEL-URL', 'https://panel.example.com');
   vi.stubEnv('INPUT_API-KEY', `ptlc_${'k'.repeat(43)}`);
   vi.stubEnv('INPUT_SERVER-ID', '1a2b3c4d');
-  vi.stubEnv('INPUT_HEADERS', 'X-Secret: s3cr3t-value\nX-K: abc\nX-Empty:');
+  vi.stubEnv('INPUT_HEADERS', 'X-Secret: s3cr3t-value\nX-K: abc\nX-Empty:\nX-Four: wxyz');
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const { warnings } = readInputs();
   const masks = stdout.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('::add-mask::'));
@@ -69,6 +78,9 @@ it('masks headers values, and warns (without the value) about one too short to m
     "headers: the value of 'X-K' is shorter than 4 characters, so it is not masked (masking it would hide those characters everywhere in the log and drop job outputs that contain them). The action never prints header values; if it is a secret, it is too short to be one.",
   );
   expect(warnings.join('\n')).not.toContain('abc');
+  // Only X-K: an empty value is no secret, and 4 characters are long enough to mask.
+  expect(masks).toContain('::add-mask::wxyz\n');
+  expect(warnings.filter((warning) => warning.startsWith('headers:'))).toHaveLength(1);
   expect(secrets.redact('sent s3cr3t-value')).toBe('sent ***');
 });
 
@@ -96,3 +108,8 @@ it('makes outside text one line, scrubbed, then cut', () => {
   expect(secrets.oneLine('x'.repeat(20), 10)).toBe(`${'x'.repeat(10)}…`);
 });
 
+it('redacts a secret with quotes or backslashes from JSON built around it', () => {
+  const secret = 'abc"def\\ghi-0123';
+  masksOf(() => secrets.add(secret));
+  expect(secrets.redact(JSON.stringify({ name: `copied ${secret} here` }))).toBe('{"name":"copied *** here"}');
+});

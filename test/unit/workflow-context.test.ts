@@ -24,6 +24,13 @@ describe('readWorkflowContext', () => {
     const context = readWorkflowContext({});
     expect(context).toMatchObject({ repository: undefined, sha: undefined, runId: undefined, runAttempt: undefined });
   });
+
+  it('takes variables set but empty as missing, so the default name falls back', () => {
+    const context = readWorkflowContext({ GITHUB_REPOSITORY: '', GITHUB_SHA: '', GITHUB_RUN_ID: '', GITHUB_RUN_ATTEMPT: '' });
+    expect(context).toMatchObject({ repository: undefined, sha: undefined, runId: undefined, runAttempt: undefined });
+    expect(defaultBackupName(context, new Date(1_700_000_000_000))).toBe('local@0000000 run 1700000000.1');
+    expect(defaultRetentionPattern(context)).toBeUndefined();
+  });
 });
 
 describe('defaultBackupName', () => {
