@@ -34226,10 +34226,11 @@ function decideRetry(kind, outcome, state, limits, now, random) {
             if (state.rateLimitRetries >= limits.maxRateLimitRetries)
                 return { retry: false, reason: 'rate limited too often' };
             const asked = requestedDelay(outcome.headers, now);
-            const delayMs = (asked ?? backoffDelay(state.rateLimitRetries + 1, limits, random)) + Math.round(random() * 250);
-            if (delayMs > limits.maxRateLimitWaitMs)
+            const waitMs = asked ?? backoffDelay(state.rateLimitRetries + 1, limits, random);
+            // The limit applies to what the panel asked for; the jitter only spreads the retries.
+            if (waitMs > limits.maxRateLimitWaitMs)
                 return { retry: false, reason: 'rate limit wait too long' };
-            return { retry: true, delayMs, reason: 'rate limited (429)' };
+            return { retry: true, delayMs: waitMs + Math.round(random() * 250), reason: 'rate limited (429)' };
         }
         if (!TRANSIENT_STATUS.has(status))
             return { retry: false };

@@ -87,9 +87,10 @@ export function decideRetry(
       if (outcome.errorCode === CREATION_THROTTLE_CODE) return { retry: false, reason: 'creation throttle' };
       if (state.rateLimitRetries >= limits.maxRateLimitRetries) return { retry: false, reason: 'rate limited too often' };
       const asked = requestedDelay(outcome.headers, now);
-      const delayMs = (asked ?? backoffDelay(state.rateLimitRetries + 1, limits, random)) + Math.round(random() * 250);
-      if (delayMs > limits.maxRateLimitWaitMs) return { retry: false, reason: 'rate limit wait too long' };
-      return { retry: true, delayMs, reason: 'rate limited (429)' };
+      const waitMs = asked ?? backoffDelay(state.rateLimitRetries + 1, limits, random);
+      // The limit applies to what the panel asked for; the jitter only spreads the retries.
+      if (waitMs > limits.maxRateLimitWaitMs) return { retry: false, reason: 'rate limit wait too long' };
+      return { retry: true, delayMs: waitMs + Math.round(random() * 250), reason: 'rate limited (429)' };
     }
     if (!TRANSIENT_STATUS.has(status)) return { retry: false };
     if (kind === 'once') return { retry: false, reason: 'not safe to repeat' };

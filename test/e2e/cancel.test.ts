@@ -47,6 +47,16 @@ it('names the backup a cancelled create request may have started', async () => {
   );
 });
 
+it('does not say a create refused by the creation throttle may have started, when cancelled while waiting it out', async () => {
+  panel.sim.settings.throttleLimit = 1;
+  panel.sim.settings.throttlePeriodSec = 60;
+  panel.sim.addBackup(panel.server.identifier, { name: 'earlier', createdAt: new Date() });
+  const run = await act(panel, { name: 'throttled', 'wait-timeout': '5m' }, { cancel: { signal: 'SIGINT', when: (stdout) => stdout.includes("creation throttle refused the backup") } });
+  expect(run.exitCode).toBe(1);
+  expect(run.errors[0]).toContain('the step was cancelled by SIGINT.');
+  expect(run.errors[0]).not.toContain('was sent but not answered');
+});
+
 it.each([
   ['SIGINT', undefined],
   ['SIGINT then SIGTERM', { signal: 'SIGTERM', afterMs: 0 }],

@@ -54,6 +54,7 @@ describe('create', () => {
     expect(run.exitCode).toBe(0);
     const create = panel.sim.requests.find((r) => r.route === 'backups.create')!;
     expect(create.body).toEqual({ name: 'pre-deploy', is_locked: true, ignored: 'logs/\n*.tmp' });
+    expect(run.stdout).toContain(`Creating backup 'pre-deploy' on server ${panel.server.identifier}, locked, leaving out 2 pattern(s).`);
     const backup = panel.sim.backup(run.outputs['backup-uuid']!)!;
     expect(backup).toMatchObject({ name: 'pre-deploy', is_locked: true, ignored_files: ['logs/', '*.tmp'] });
   });
@@ -74,6 +75,24 @@ describe('create', () => {
     expect(run.outputs['download-url']).toBeUndefined();
     expect(run.outputs.checksum).toBeUndefined();
     expect(countRoute(panel, 'backups.view')).toBe(0);
+  });
+
+  it('with wait false applies no retention, and says so', async () => {
+    panel.sim.settings.backupDurationMs = 5_000;
+    panel.sim.addBackup(panel.server.identifier, { name: 'octo/site@0000000 run 1.1', createdAt: new Date(Date.now() - 86_400_000) });
+    const run = await act(panel, { wait: 'false', keep: '1' });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings.join('\n')).toContain('Retention is skipped with wait: false: nothing is deleted before the new backup is known to have succeeded.');
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('still succeeds, with download-url empty, when the panel refuses a download link for the new backup', async () => {
+    panel.sim.fault({ route: 'backups.download', kind: 'status', status: 403, body: { errors: [{ code: 'AccessDeniedHttpException', status: '403', detail: 'This action is unauthorized.' }] } });
+    const run = await act(panel, {});
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe('successful');
+    expect(run.outputs['download-url']).toBeUndefined();
+    expect(run.warnings.join('\n')).toContain('download-url is left empty: the panel refused a download link (403: This action is unauthorized.).');
   });
 
   it('fails the step for a backup that fails, with its outputs set', async () => {

@@ -30,13 +30,27 @@ describe('list', () => {
     expect(run.stdout).toContain('120 backup(s) on server');
     expect(run.summary).toContain('b119');
   });
+
+  it('counts the backups by state and against the limit', async () => {
+    panel.sim.server(panel.server.identifier).backupLimit = 5;
+    panel.sim.addBackup(panel.server.identifier, { name: 'ok-1', createdAt: hoursAgo(4) });
+    panel.sim.addBackup(panel.server.identifier, { name: 'ok-2', createdAt: hoursAgo(3) });
+    panel.sim.addBackup(panel.server.identifier, { name: 'bad-1', state: 'failed', createdAt: hoursAgo(2.5) });
+    panel.sim.addBackup(panel.server.identifier, { name: 'bad-2', state: 'failed', createdAt: hoursAgo(2) });
+    panel.sim.addBackup(panel.server.identifier, { name: 'busy', state: 'pending', createdAt: hoursAgo(1) });
+    const run = await act(panel, { operation: 'list' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`5 backup(s) on server ${panel.server.identifier}: 2 successful, 1 running, 2 failed; 3 of the limit of 5 in use.`);
+  });
 });
 
 describe('get', () => {
   it('reads a backup by UUID', async () => {
-    const b = panel.sim.addBackup(panel.server.identifier, { name: 'one' });
+    const b = panel.sim.addBackup(panel.server.identifier, { name: 'one', locked: true });
     const run = await act(panel, { operation: 'get', 'backup-id': b.uuid });
     expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`Backup ${b.uuid} ('one'): successful, locked, `);
+    expect(run.stdout).toContain(`, ${b.checksum}, created ${b.created_at}.`);
     expect(run.outputs).toMatchObject({ 'backup-uuid': b.uuid, 'backup-name': 'one', status: 'successful', checksum: b.checksum, bytes: String(b.bytes) });
     expect(run.outputs['download-url']).toBeUndefined();
   });
@@ -58,6 +72,16 @@ describe('get', () => {
     const run = await act(panel, { operation: 'get', 'backup-id': 'latest' });
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toMatch(/latest found no successful backup \(2 backup\(s\): 1 running, 1 failed\)/);
+  });
+
+  it('for latest within retention-match, counts only the matching backups', async () => {
+    panel.sim.addBackup(panel.server.identifier, { name: 'manual' });
+    panel.sim.addBackup(panel.server.identifier, { name: 'octo/site@1 run 1.1', state: 'failed' });
+    const run = await act(panel, { operation: 'get', 'backup-id': 'latest', 'retention-match': 'octo/site@*' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain(
+      'latest found no successful backup matching retention-match (1 backup(s) matching retention-match: 0 running, 1 failed)',
+    );
   });
 
   it('fails for an unknown UUID', async () => {
@@ -141,6 +165,16 @@ describe('delete', () => {
     expect(countRoute(panel, 'backups.delete')).toBe(2);
     expect(panel.sim.backup(b.uuid)).toBeUndefined();
   });
+
+  it('deletes a locked backup that is still running (only a locked successful one is refused), warning that it stops it', async () => {
+    panel.sim.settings.backupDurationMs = 60_000;
+    const b = panel.sim.addBackup(panel.server.identifier, { name: 'busy', state: 'pending', locked: true });
+    const run = await act(panel, { operation: 'delete', 'backup-id': b.uuid });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings.join('\n')).toContain(`Backup ${b.uuid} is still running; deleting it stops it.`);
+    expect(JSON.parse(run.outputs.deleted!)).toEqual([b.uuid]);
+    expect(panel.sim.backup(b.uuid)).toBeUndefined();
+  });
 });
 
 describe('lock and unlock', () => {
@@ -179,6 +213,17 @@ describe('lock and unlock', () => {
     const run = await act(panel, { operation: 'lock', 'backup-id': b.uuid });
     expect(run.exitCode).toBe(0);
     expect(countRoute(panel, 'backups.lock')).toBe(2);
+    expect(panel.sim.backup(b.uuid)!.is_locked).toBe(true);
+  });
+
+  it('reads the backup again before toggling once more when someone else toggled it at the same time', async () => {
+    const b = panel.sim.addBackup(panel.server.identifier, { name: 'x' });
+    // The toggle's answer shows the backup still unlocked (another toggle crossed ours).
+    panel.sim.fault({ route: 'backups.lock', kind: 'status', status: 200, body: { object: 'backup', attributes: b } });
+    const run = await act(panel, { operation: 'lock', 'backup-id': b.uuid });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings.join('\n')).toContain(`Backup ${b.uuid} is still unlocked (toggled by someone else at the same time?); reading it and trying again.`);
+    expect(routes(panel).filter((route) => route.startsWith('backups.'))).toEqual(['backups.view', 'backups.lock', 'backups.view', 'backups.lock']);
     expect(panel.sim.backup(b.uuid)!.is_locked).toBe(true);
   });
 

@@ -356,4 +356,12 @@ describe('skip-if-newer-than', () => {
     expect(run.outputs.skipped).toBe('false');
     expect(countRoute(panel, 'backups.create')).toBe(1);
   });
+
+  it('only reuses a recent backup that matches retention-match', async () => {
+    add('manual snapshot', new Date(Date.now() - 3_600_000));
+    const run = await act(panel, { 'skip-if-newer-than': '6h', 'retention-match': 'octo/site@*' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.skipped).toBe('false');
+    expect(countRoute(panel, 'backups.create')).toBe(1);
+  });
 });

@@ -6,6 +6,8 @@ import {
   parseListPage,
   parseServerAttributes,
   parseServerEnvelope,
+  parseSignedUrl,
+  UnexpectedResponseError,
 } from '../../src/panel/parse.js';
 import { backupState } from '../../src/panel/types.js';
 
@@ -59,5 +61,25 @@ describe("the client's parsers read what a real panel sends", () => {
   it('activity log', () => {
     const page = parseListPage(fixture('activity-index.json'), parseActivityEntry, 'activity');
     expect(page.items[0]).toMatchObject({ event: 'server:power.start', timestamp: '2026-01-01T00:00:00+00:00' });
+  });
+});
+
+describe('an answer of the wrong shape is refused, not half-read', () => {
+  const attributes = (fixture('backup-view.json') as { attributes: Record<string, unknown> }).attributes;
+  const list = (body: unknown) => () => parseListPage(body, (item) => parseBackupEnvelope(item), 'the backup list');
+  const pagination = { pagination: { current_page: 1, total_pages: 1 } };
+
+  it.each([
+    ['a list instead of a backup', () => parseBackupEnvelope({ object: 'list', attributes }), 'the backup is not a backup object'],
+    ['attributes that are an array', () => parseBackupEnvelope({ object: 'backup', attributes: [attributes] }), "the backup's attributes is not a JSON object"],
+    ['bytes that are not a finite number', () => parseBackupEnvelope({ object: 'backup', attributes: { ...attributes, bytes: Infinity } }), "the backup: 'bytes' is not a number"],
+    ['is_locked as a string', () => parseBackupEnvelope({ object: 'backup', attributes: { ...attributes, is_locked: 'false' } }), "the backup: 'is_locked' is not a boolean"],
+    ['ignored_files that are not strings', () => parseBackupEnvelope({ object: 'backup', attributes: { ...attributes, ignored_files: [1] } }), "the backup: 'ignored_files' is not an array of strings"],
+    ['a backup instead of a list', list({ object: 'backup', data: [], meta: pagination }), 'the backup list is not a list'],
+    ['a list without data', list({ object: 'list', data: {}, meta: pagination }), 'the backup list is not a list'],
+    ['a download link of another kind', () => parseSignedUrl({ object: 'backup', attributes: { url: 'https://x' } }), 'the download link is not a signed_url object'],
+  ])('%s', (_, parse, message) => {
+    expect(parse).toThrow(UnexpectedResponseError);
+    expect(parse).toThrow(message);
   });
 });

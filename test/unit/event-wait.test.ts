@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CONFIRM_GRACE_MS, SAFETY_POLL_FACTOR, waitWithEvents } from '../../src/wait/event-wait.js';
 import type { BackupEvents, BackupCompletedEvent, BackupSignal } from '../../src/wait/websocket/backup-events.js';
 import { NetworkError } from '../../src/http/network-error.js';
+import { PanelError } from '../../src/panel/errors.js';
+import { pollUntilFinished } from '../../src/wait/poll.js';
+import { WaitTimeoutError } from '../../src/wait/errors.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import type { Backup } from '../../src/panel/types.js';
 
@@ -157,5 +160,66 @@ describe('a failure event that REST does not confirm', () => {
     const { ctx, clock } = fakeContext((at) => (at >= 2_100 ? failed : PENDING));
     const { events } = fakeEvents(clock, [{ at: 100, signal: failureEvent(100) }]);
     expect(await waitWithEvents(ctx, events, PENDING, START + 3_600_000, () => {})).toBe(failed);
+  });
+});
+
+describe('pollUntilFinished', () => {
+  const FAILED = backup('2026-01-01T00:05:00+00:00', false);
+  const busy = new PanelError(409, 'ConflictHttpException', ['The server is busy.'], { method: 'GET', path: `/servers/1a2b3c4d/backups/${UUID}`, permission: undefined }, {});
+  const notFound = new PanelError(404, 'NotFoundHttpException', ['gone'], { method: 'GET', path: `/servers/1a2b3c4d/backups/${UUID}`, permission: undefined }, {});
+
+  /** Reads answered by `answers` in turn (the last one repeats), each 10 s apart on a virtual clock; the wait times out after `timeoutMs`. */
+  function poll(answers: Array<Backup | Error>, timeoutMs = 3_600_000) {
+    const clock = { now: START };
+    const lines: string[] = [];
+    const updates: Backup[] = [];
+    const line = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
+    const client = {
+      getBackup: async () => {
+        clock.now += 10_000;
+        const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    };
+    const result = pollUntilFinished({
+      client: client as never,
+      serverId: '1a2b3c4d',
+      backup: PENDING,
+      deadline: START + timeoutMs,
+      timeoutMs,
+      intervalMs: 1,
+      signal: new AbortController().signal,
+      now: () => clock.now,
+      log: { info: line('info'), warning: line('warning'), notice: line('notice'), debug: line('debug') },
+      onUpdate: (fresh) => void updates.push(fresh),
+    });
+    return { result, lines, updates };
+  }
+
+  it('ends at a failed backup as at a successful one, handing every read on', async () => {
+    const { result, updates } = poll([PENDING, FAILED]);
+    await expect(result).resolves.toBe(FAILED);
+    expect(updates).toEqual([PENDING, FAILED]);
+  });
+
+  it('says every 30 s that the backup is still running', async () => {
+    const { result, lines } = poll([PENDING, PENDING, PENDING, PENDING, PENDING, PENDING, PENDING, DONE]);
+    await expect(result).resolves.toBe(DONE);
+    expect(lines.filter((l) => l.startsWith('info: '))).toEqual([`info: Backup ${UUID} still running after 30s.`, `info: Backup ${UUID} still running after 1m 00s.`]);
+  });
+
+  it('waits through a passing read failure but ends at a refusal', async () => {
+    await expect(poll([busy, DONE]).result).resolves.toBe(DONE);
+    await expect(poll([PENDING, notFound, DONE]).result).rejects.toBe(notFound);
+  });
+
+  it('names the last failed read when the wait runs out, but not one that a later read made good', async () => {
+    const failing = poll([PENDING, busy], 25_000);
+    await expect(failing.result).rejects.toThrow(WaitTimeoutError);
+    await expect(failing.result).rejects.toThrow(/still running after wait-timeout \(25s\).* The last read of the panel failed: GET .* answered 409 ConflictHttpException: The server is busy\.$/);
+    const recovered = poll([busy, PENDING], 25_000);
+    await expect(recovered.result).rejects.toThrow(WaitTimeoutError);
+    await expect(recovered.result).rejects.not.toThrow(/last read/);
   });
 });

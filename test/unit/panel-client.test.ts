@@ -107,6 +107,65 @@ describe('PanelClient requests', () => {
     expect(list.backups.map((b) => b.uuid)).toEqual([uuid(3), uuid(2), uuid(1)]);
     expect(list.backupCount).toBe(3);
   });
+
+  it('lists a backup that shifted onto the next page while paging only once', async () => {
+    const pool = agent.get(ORIGIN);
+    pool
+      .intercept({ path: '/api/client/servers/1a2b3c4d/backups?page=1&per_page=50', method: 'GET' })
+      .reply(200, page([backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00'), backupAttributes(uuid(2), '2026-11-25T11:00:00+00:00')], 1, 2), jsonHeaders);
+    pool
+      .intercept({ path: '/api/client/servers/1a2b3c4d/backups?page=2&per_page=50', method: 'GET' })
+      .reply(200, page([backupAttributes(uuid(2), '2026-11-25T11:00:00+00:00'), backupAttributes(uuid(3), '2026-11-25T12:00:00+00:00')], 2, 2), jsonHeaders);
+    const list = await client.listBackups(SERVER);
+    expect(list.backups.map((b) => b.uuid)).toEqual([uuid(3), uuid(2), uuid(1)]);
+  });
+
+  it('stops at an empty page even when the pagination promises more', async () => {
+    const pool = agent.get(ORIGIN);
+    pool
+      .intercept({ path: '/api/client/servers/1a2b3c4d/backups?page=1&per_page=50', method: 'GET' })
+      .reply(200, page([backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00')], 1, 5), jsonHeaders);
+    pool.intercept({ path: '/api/client/servers/1a2b3c4d/backups?page=2&per_page=50', method: 'GET' }).reply(200, page([], 2, 5), jsonHeaders);
+    // A third request would find no interceptor and fail.
+    const list = await client.listBackups(SERVER);
+    expect(list.backups.map((b) => b.uuid)).toEqual([uuid(1)]);
+  });
+
+  it("ignores a Date header that is not a date (the panel's clock is then unknown)", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/api/client/servers/1a2b3c4d', method: 'GET' })
+      .reply(
+        200,
+        { object: 'server', attributes: { identifier: SERVER, uuid: uuid(9), name: 'Survival', status: null }, meta: { user_permissions: ['*'] } },
+        { headers: { 'content-type': 'application/json', date: 'not a date' } },
+      );
+    expect((await client.getServer(SERVER)).panelDate).toBeUndefined();
+  });
+
+  it("spaces requests by the shared budget once the panel's count runs low", async () => {
+    const pool = agent.get(ORIGIN);
+    const answer = { object: 'backup', attributes: backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00') };
+    const path = '/api/client/servers/1a2b3c4d/backups/' + uuid(1);
+    pool.intercept({ path, method: 'GET' }).reply(200, answer, { headers: { 'content-type': 'application/json', 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0' } });
+    pool.intercept({ path, method: 'GET' }).reply(200, answer, jsonHeaders).times(2);
+    const budgeted = new PanelClient({
+      baseUrl: new URL(ORIGIN),
+      apiKey: KEY,
+      headers: {},
+      transport: new HttpTransport({ userAgent: 'pterodactyl-backup-action/test', dispatcher: agent }),
+      signal: new AbortController().signal,
+      budget: new RateBudget(() => 0),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await budgeted.getBackup(SERVER, uuid(1));
+    await budgeted.getBackup(SERVER, uuid(1));
+    await budgeted.getBackup(SERVER, uuid(1));
+    // None left: the request after the next waits out the window.
+    expect(sleeps).toEqual([60_000]);
+  });
 });
 
 describe('PanelClient retries', () => {
@@ -199,6 +258,59 @@ describe('PanelClient retries', () => {
       .intercept({ path: `/api/client/servers/1a2b3c4d/backups/${uuid(1)}`, method: 'DELETE' })
       .reply(404, { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] }, jsonHeaders);
     await expect(client.deleteBackup(SERVER, uuid(1))).resolves.toBeUndefined();
+  });
+
+  it('counts a DELETE answered 404 after a 500 as done', async () => {
+    const pool = agent.get(ORIGIN);
+    const path = `/api/client/servers/1a2b3c4d/backups/${uuid(1)}`;
+    pool.intercept({ path, method: 'DELETE' }).reply(500, { errors: [{ code: 'HttpException', status: '500', detail: 'Server Error' }] }, jsonHeaders);
+    pool
+      .intercept({ path, method: 'DELETE' })
+      .reply(404, { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] }, jsonHeaders);
+    await expect(client.deleteBackup(SERVER, uuid(1))).resolves.toBeUndefined();
+  });
+
+  it('reports a 404 as an error when the earlier DELETE never reached the panel', async () => {
+    const pool = agent.get(ORIGIN);
+    const path = `/api/client/servers/1a2b3c4d/backups/${uuid(1)}`;
+    pool.intercept({ path, method: 'DELETE' }).replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    pool
+      .intercept({ path, method: 'DELETE' })
+      .reply(404, { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] }, jsonHeaders);
+    await expect(client.deleteBackup(SERVER, uuid(1))).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('reports a repeated GET answered 404 as an error (only a DELETE succeeds by it)', async () => {
+    const pool = agent.get(ORIGIN);
+    const path = '/api/client/servers/1a2b3c4d/backups/' + uuid(1);
+    pool.intercept({ path, method: 'GET' }).reply(502, 'bad gateway');
+    pool
+      .intercept({ path, method: 'GET' })
+      .reply(404, { errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] }, jsonHeaders);
+    await expect(client.getBackup(SERVER, uuid(1))).rejects.toMatchObject({ name: 'PanelError', status: 404 });
+  });
+
+  it('does not count rate-limit waits as failed attempts', async () => {
+    const pool = agent.get(ORIGIN);
+    const throttled = { errors: [{ code: 'ThrottleRequestsException', status: '429', detail: 'Too Many Attempts.' }] };
+    pool.intercept({ path: '/api/client/servers/1a2b3c4d', method: 'GET' }).reply(429, throttled, { headers: { 'content-type': 'application/json', 'retry-after': '1' } });
+    pool.intercept({ path: '/api/client/servers/1a2b3c4d', method: 'GET' }).reply(503, '').times(4);
+    pool
+      .intercept({ path: '/api/client/servers/1a2b3c4d', method: 'GET' })
+      .reply(200, { object: 'server', attributes: { identifier: SERVER, uuid: uuid(9), name: 'Survival', status: null } }, jsonHeaders);
+    expect((await client.getServer(SERVER)).server.name).toBe('Survival');
+    expect(sleeps).toHaveLength(5);
+  });
+
+  it('gives up after waiting out the general rate limit 8 times', async () => {
+    const throttled = { errors: [{ code: 'ThrottleRequestsException', status: '429', detail: 'Too Many Attempts.' }] };
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/api/client/servers/1a2b3c4d', method: 'GET' })
+      .reply(429, throttled, { headers: { 'content-type': 'application/json', 'retry-after': '1' } })
+      .times(9);
+    await expect(client.getServer(SERVER)).rejects.toMatchObject({ status: 429 });
+    expect(sleeps).toHaveLength(8);
   });
 
   it('reports a first DELETE answered 404 as an error', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { panelErrorFromResponse } from '../../src/panel/errors.js';
+import { PanelError, panelErrorFromResponse } from '../../src/panel/errors.js';
 import { describeFailure, unexpectedTrace } from '../../src/report/describe-failure.js';
 import { ActionError } from '../../src/errors.js';
 import { NetworkError } from '../../src/http/network-error.js';
 import { UnexpectedResponseError } from '../../src/panel/parse.js';
+import { isUnclearFailure } from '../../src/panel/unclear-failure.js';
+import { estimatePanelNow } from '../../src/panel/clock.js';
 
 const label = (path: string, permission?: string) => ({ method: 'GET', path, permission });
 const json = (status: number, errors: unknown[]) => ({
@@ -59,6 +61,78 @@ describe('panelErrorFromResponse', () => {
   it('describes an empty body', () => {
     const error = panelErrorFromResponse({ status: 503, headers: {}, text: '' }, label('/servers/1a2b3c4d'));
     expect(error.detail).toMatch(/an empty answer/);
+    expect(panelErrorFromResponse({ status: 503, headers: {}, text: ' \r\n' }, label('/servers/1a2b3c4d')).detail).toMatch(/^an empty answer/);
+  });
+
+  it('says what failed in its message: method, path, status, code and every detail', () => {
+    const error = panelErrorFromResponse(
+      json(422, [
+        { code: 'ValidationException', status: '422', detail: 'The name field is required.' },
+        { code: 'ValidationException', status: '422', detail: '' },
+        { code: 'ValidationException', status: '422', detail: 'The is_locked field must be true or false.' },
+      ]),
+      { method: 'POST', path: '/servers/1a2b3c4d/backups', permission: undefined },
+    );
+    expect(error.details).toEqual(['The name field is required.', 'The is_locked field must be true or false.']);
+    expect(error.message).toBe(
+      'POST /servers/1a2b3c4d/backups answered 422 ValidationException: The name field is required. The is_locked field must be true or false.',
+    );
+  });
+
+  it("reads the panel's envelope whatever the content type says, and survives a broken JSON body", () => {
+    const envelope = JSON.stringify({ errors: [{ code: 'NotFoundHttpException', status: '404', detail: 'The requested resource could not be found on the server.' }] });
+    const mislabelled = panelErrorFromResponse({ status: 404, headers: { 'content-type': 'text/html' }, text: envelope }, label('/servers/1a2b3c4d'));
+    expect(mislabelled.code).toBe('NotFoundHttpException');
+    const broken = panelErrorFromResponse({ status: 502, headers: { 'content-type': 'application/json' }, text: '{"errors": [' }, label('/servers/1a2b3c4d'));
+    expect(broken).toMatchObject({ name: 'PanelError', status: 502, code: undefined });
+    expect(broken.detail).toMatch(/^a non-JSON answer instead of the panel's JSON/);
+  });
+
+  it('describes an error envelope without usable entries as not the panel\'s JSON', () => {
+    for (const errors of [[], [null, 'oops']]) {
+      const error = panelErrorFromResponse(json(500, errors), label('/servers/1a2b3c4d'));
+      expect(error.code).toBeUndefined();
+      expect(error.detail).toMatch(/instead of the panel's JSON/);
+    }
+  });
+
+  it("keeps a page's title to one line of at most 80 characters, and knows a page by its doctype", () => {
+    const long = panelErrorFromResponse(
+      { status: 403, headers: { 'content-type': 'text/html' }, text: `<html><title>\n  Access\n   denied ${'x'.repeat(200)}</title></html>` },
+      label('/servers/1a2b3c4d'),
+    );
+    expect(long.detail).toBe(`an HTML page ("${`Access denied ${'x'.repeat(200)}`.slice(0, 80)}…") instead of the panel's JSON; a proxy, firewall or wrong panel-url in between?`);
+    const doctype = panelErrorFromResponse({ status: 403, headers: {}, text: '<!DOCTYPE html><title>Blocked</title>' }, label('/servers/1a2b3c4d'));
+    expect(doctype.detail).toMatch(/^an HTML page \("Blocked"\)/);
+  });
+
+  it('mentions a redirect only for a 3xx that says where to', () => {
+    const describe = (status: number, headers: Record<string, string>) => panelErrorFromResponse({ status, headers, text: '<html></html>' }, label('/servers/1a2b3c4d')).detail;
+    expect(describe(302, { location: 'https://panel.example.com/auth/login' })).toContain('(a redirect, e.g. to a login page)');
+    expect(describe(302, {})).not.toContain('redirect');
+    expect(describe(502, { location: 'https://panel.example.com/auth/login' })).not.toContain('redirect');
+  });
+});
+
+describe('isUnclearFailure', () => {
+  const request = { method: 'POST', path: '/servers/1a2b3c4d/backups', permission: undefined };
+  it('is unclear only when the request may have arrived and no clear answer came back', () => {
+    expect(isUnclearFailure(new NetworkError('reset', 'reset'))).toBe(true);
+    expect(isUnclearFailure(new NetworkError('response-timeout', 'timeout'))).toBe(true);
+    expect(isUnclearFailure(new NetworkError('refused', 'refused'))).toBe(false);
+    expect(isUnclearFailure(new NetworkError('aborted', 'cancelled'))).toBe(false);
+    expect(isUnclearFailure(new PanelError(500, undefined, ['x'], request, {}))).toBe(true);
+    expect(isUnclearFailure(new PanelError(504, 'DaemonConnectionException', ['x'], request, {}))).toBe(true);
+    expect(isUnclearFailure(new PanelError(429, 'TooManyRequestsHttpException', ['x'], request, {}))).toBe(false);
+    expect(isUnclearFailure(new Error('x'))).toBe(false);
+  });
+});
+
+describe('estimatePanelNow', () => {
+  it("moves the panel's Date header on by the local time since it arrived", () => {
+    const panelDate = new Date('2026-11-25T12:00:00Z');
+    expect(estimatePanelNow(panelDate, 1_000, 31_000)).toBe(panelDate.getTime() + 30_000);
+    expect(estimatePanelNow(undefined, 1_000, 31_000)).toBeUndefined();
   });
 });
 

@@ -72,6 +72,25 @@ describe('decideRetry', () => {
     expect(decide('read', status(429, undefined, { 'retry-after': '3600' })).retry).toBe(false);
     expect(decide('read', status(429, undefined, { 'retry-after': '1' }), 1, DEFAULT_RETRY_LIMITS.maxRateLimitRetries).retry).toBe(false);
   });
+
+  it('waits out a general rate limit of up to 2 minutes (as the README says)', () => {
+    expect(decide('read', status(429, 'ThrottleRequestsException', { 'retry-after': '110' }))).toMatchObject({ retry: true });
+    // Exactly 2 minutes is within the limit; the jitter added on top does not push it out.
+    expect(decide('read', status(429, 'ThrottleRequestsException', { 'retry-after': '120' }))).toEqual({ retry: true, delayMs: 120_125, reason: 'rate limited (429)' });
+    expect(decide('read', status(429, 'ThrottleRequestsException', { 'retry-after': '121' })).retry).toBe(false);
+  });
+
+  it('backs off a 429 without a usable header by how often it was rate limited, not by the attempt', () => {
+    // The third attempt after failures, but the first rate limit: the first step of the backoff (750 ms) plus jitter.
+    expect(decide('read', status(429, 'ThrottleRequestsException'), 3, 0)).toEqual({ retry: true, delayMs: 875, reason: 'rate limited (429)' });
+  });
+
+  it('honours Retry-After on a 503 when it fits the backoff limit, and only on a 503', () => {
+    expect(decide('read', status(503, undefined, { 'retry-after': '2' }))).toMatchObject({ retry: true, delayMs: 2_000 });
+    // Too long for a server error: the usual backoff instead.
+    expect(decide('read', status(503, undefined, { 'retry-after': '600' }))).toMatchObject({ retry: true, delayMs: 750 });
+    expect(decide('read', status(502, undefined, { 'retry-after': '2' }))).toMatchObject({ retry: true, delayMs: 750 });
+  });
 });
 
 describe('backoffDelay', () => {
@@ -91,5 +110,15 @@ describe('requestedDelay', () => {
     expect(requestedDelay({ 'retry-after': new Date(NOW + 90_000).toUTCString() }, NOW)).toBe(90_000);
     expect(requestedDelay({}, NOW)).toBeUndefined();
     expect(requestedDelay({ 'retry-after': 'soon' }, NOW)).toBeUndefined();
+  });
+
+  it('never asks for a negative wait: a date or reset already past is 0', () => {
+    expect(requestedDelay({ 'retry-after': new Date(NOW - 90_000).toUTCString() }, NOW)).toBe(0);
+    expect(requestedDelay({ 'x-ratelimit-reset': String(NOW / 1000 - 30) }, NOW)).toBe(0);
+  });
+
+  it('ignores an X-RateLimit-Reset that is not a Unix timestamp', () => {
+    expect(requestedDelay({ 'x-ratelimit-reset': 'soon' }, NOW)).toBeUndefined();
+    expect(requestedDelay({ 'x-ratelimit-reset': '1.5e9' }, NOW)).toBeUndefined();
   });
 });
