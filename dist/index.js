@@ -31672,7 +31672,7 @@ class HttpTransport {
     dispatcherFor(url) {
         if (this.injected)
             return this.injected;
-        const proxy = getProxyUrl(url);
+        const proxy = withScheme(getProxyUrl(url));
         if (!proxy) {
             this.direct ??= new undici/* Agent */.g6({ connect: { timeout: this.connectTimeoutMs } });
             return this.direct;
@@ -31731,6 +31731,20 @@ function flattenHeaders(headers) {
             flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     return flat;
+}
+/**
+ * A proxy variable without a scheme (`user:pass@proxy:3128`, or `proxy:3128`) parses as a URL
+ * whose scheme is the host or user name; curl takes such a value as `http://`, and so does this.
+ */
+function withScheme(proxy) {
+    if (!proxy || proxy.protocol === 'http:' || proxy.protocol === 'https:')
+        return proxy;
+    try {
+        return new URL(`http://${proxy.href}`);
+    }
+    catch {
+        return proxy;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/settings.ts

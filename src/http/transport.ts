@@ -76,7 +76,7 @@ export class HttpTransport {
   /** The dispatcher for a URL: a proxy when the environment says so, else a direct agent. */
   dispatcherFor(url: URL): Dispatcher {
     if (this.injected) return this.injected;
-    const proxy = getProxyUrl(url);
+    const proxy = withScheme(getProxyUrl(url));
     if (!proxy) {
       this.direct ??= new Agent({ connect: { timeout: this.connectTimeoutMs } });
       return this.direct;
@@ -137,3 +137,17 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   }
   return flat;
 }
+
+/**
+ * A proxy variable without a scheme (`user:pass@proxy:3128`, or `proxy:3128`) parses as a URL
+ * whose scheme is the host or user name; curl takes such a value as `http://`, and so does this.
+ */
+function withScheme(proxy: URL | undefined): URL | undefined {
+  if (!proxy || proxy.protocol === 'http:' || proxy.protocol === 'https:') return proxy;
+  try {
+    return new URL(`http://${proxy.href}`);
+  } catch {
+    return proxy;
+  }
+}
+

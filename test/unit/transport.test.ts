@@ -146,6 +146,21 @@ describe('HTTP(S)_PROXY and NO_PROXY', () => {
     expect(secrets.redact(`auth ${token}`)).toBe('auth ***');
   });
 
+  it('takes a proxy variable without a scheme as http://, credentials included (as curl does)', async () => {
+    const panelPort = await startPanel();
+    const proxy = await startProxy();
+    vi.stubEnv('HTTP_PROXY', `builder:n0-scheme-pass@127.0.0.1:${proxy.port}`);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+    const res = await transport.request(get(`http://panel.invalid:${panelPort}/`));
+    const masks = stdout.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('::add-mask::'));
+    stdout.mockRestore();
+
+    expect(res.status).toBe(200);
+    expect(proxy.requests[0]?.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('builder:n0-scheme-pass').toString('base64')}`);
+    expect(masks).toContain('::add-mask::n0-scheme-pass\n');
+  });
+
   it('says the proxy wants credentials when it answers the CONNECT with 407, and never tries again', async () => {
     const proxy = await startProxy('407 Proxy Authentication Required');
     vi.stubEnv('HTTPS_PROXY', `http://127.0.0.1:${proxy.port}`);
