@@ -35726,6 +35726,7 @@ async function pruneOperation(ctx) {
 
 ;// CONCATENATED MODULE: ./src/restore/outcome.ts
 
+
 // The panel logs a restore's request (BackupController::restore) and its end
 // (BackupStatusController::restore) with these events. The failure event has been seen with a dot
 // instead of the colon, so both spellings count.
@@ -35743,10 +35744,24 @@ const OUTCOME_READ_EVERY_MS = 1_000;
 async function awaitRestoreOutcome(ctx, notBefore) {
     const until = ctx.now() + OUTCOME_GRACE_MS;
     for (;;) {
-        const entries = await readRestoreEntries(ctx);
-        if (entries === undefined)
-            return 'unknown';
-        const outcome = outcomeFrom(entries, notBefore);
+        let outcome;
+        try {
+            const entries = await readRestoreEntries(ctx);
+            if (entries === undefined)
+                return 'unknown';
+            outcome = outcomeFrom(entries, notBefore);
+        }
+        catch (error) {
+            // The restore has finished: a log that cannot be read now (5xx, network) makes the outcome
+            // unknown, which still starts the server again, rather than failing the step as if it had not.
+            if (!isPassingReadFailure(error))
+                throw error;
+            if (ctx.now() >= until) {
+                ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${error.message}`);
+                return 'unknown';
+            }
+            outcome = 'unknown';
+        }
         if (outcome !== 'unknown' || ctx.now() >= until)
             return outcome;
         await ctx.sleep(Math.min(OUTCOME_READ_EVERY_MS, until - ctx.now()));
@@ -36330,7 +36345,7 @@ async function restoreOperation(ctx) {
     ctx.outputs.setStatus('restored');
     ctx.report.status = 'restored';
     if (outcome === 'unknown') {
-        const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) shows no result for it.";
+        const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) showed no result for it.";
         log.warning(note);
         ctx.report.notes.push(note);
     }

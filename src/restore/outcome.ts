@@ -1,4 +1,5 @@
 import { PanelError } from '../panel/errors.js';
+import { isPassingReadFailure } from '../wait/passing-error.js';
 import type { OperationContext } from '../operations/context.js';
 import type { ActivityEntry } from '../panel/types.js';
 
@@ -24,9 +25,21 @@ const OUTCOME_READ_EVERY_MS = 1_000;
 export async function awaitRestoreOutcome(ctx: OperationContext, notBefore: number): Promise<RestoreOutcome> {
   const until = ctx.now() + OUTCOME_GRACE_MS;
   for (;;) {
-    const entries = await readRestoreEntries(ctx);
-    if (entries === undefined) return 'unknown';
-    const outcome = outcomeFrom(entries, notBefore);
+    let outcome: RestoreOutcome;
+    try {
+      const entries = await readRestoreEntries(ctx);
+      if (entries === undefined) return 'unknown';
+      outcome = outcomeFrom(entries, notBefore);
+    } catch (error) {
+      // The restore has finished: a log that cannot be read now (5xx, network) makes the outcome
+      // unknown, which still starts the server again, rather than failing the step as if it had not.
+      if (!isPassingReadFailure(error)) throw error;
+      if (ctx.now() >= until) {
+        ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${(error as Error).message}`);
+        return 'unknown';
+      }
+      outcome = 'unknown';
+    }
     if (outcome !== 'unknown' || ctx.now() >= until) return outcome;
     await ctx.sleep(Math.min(OUTCOME_READ_EVERY_MS, until - ctx.now()));
   }

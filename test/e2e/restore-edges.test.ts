@@ -12,6 +12,16 @@ const signals = () => panel.sim.requests.filter((r) => r.route === 'server.power
 const setPower = (power: 'running' | 'offline' | 'starting') => {
   panel.sim.server(panel.server.identifier).power = power;
 };
+/** Someone else stopped the server a moment ago: it is stopping when the step begins. */
+const stopBehindTheAction = async () => {
+  const stop = await fetch(`${panel.sim.panelUrl}/api/client/servers/${panel.server.identifier}/power`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${panel.sim.apiKey}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ signal: 'stop' }),
+  });
+  expect(stop.status).toBe(204);
+  panel.sim.clearRequests();
+};
 
 describe('restore with restart-server: false', () => {
   it('refuses a truncating restore of a running server, before anything changes', async () => {
@@ -104,6 +114,19 @@ describe('restore: the panel refusing the request', () => {
     expect(run.errors[0]).toContain('404 NotFoundHttpException');
     expect(signals()).toEqual(expected);
   });
+
+  it('does not start a server that was already stopping when the step began', async () => {
+    const backup = successful();
+    setPower('running');
+    panel.sim.settings.stopDurationMs = 3_000;
+    await stopBehindTheAction();
+    const gone = panelError(404, 'NotFoundHttpException', 'The requested resource could not be found on the server.');
+    panel.sim.fault({ route: 'backups.restore', kind: 'status', status: 404, body: gone });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('404 NotFoundHttpException');
+    expect(signals()).toEqual(['stop']);
+  });
 });
 
 describe('restore: other power states and permissions', () => {
@@ -111,14 +134,7 @@ describe('restore: other power states and permissions', () => {
     const backup = successful();
     setPower('running');
     panel.sim.settings.stopDurationMs = 3_000;
-    // Someone else stopped it a moment ago: it is stopping when the step begins.
-    const stop = await fetch(`${panel.sim.panelUrl}/api/client/servers/${panel.server.identifier}/power`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${panel.sim.apiKey}`, Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ signal: 'stop' }),
-    });
-    expect(stop.status).toBe(204);
-    panel.sim.clearRequests();
+    await stopBehindTheAction();
     const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('restored');

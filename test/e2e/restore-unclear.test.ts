@@ -58,4 +58,17 @@ describe('restore: an answer lost on the way back', () => {
     expect(events().filter((kind) => kind === 'restore:start')).toHaveLength(1);
     expect(run.outputs.status).toBe('restored');
   }, 100_000);
+
+  it('leaves the server stopped when the restore sent once more gets no clear answer either', async () => {
+    const backup = successful();
+    const down = { route: 'backups.restore', kind: 'status', status: 502, body: 'Bad Gateway' } as const;
+    panel.sim.fault({ ...down, times: 2 });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid }, { timeoutMs: 90_000 });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/The restore did not start \(nothing shows it after 20s\); sending it once more\./);
+    expect(run.errors[0]).toContain('502');
+    expect(countRoute(panel, 'backups.restore')).toBe(2);
+    // Either may have restored: the server this run stopped is not started as if nothing happened.
+    expect(signals()).toEqual(['stop']);
+  }, 100_000);
 });

@@ -87,6 +87,16 @@ describe('restore', () => {
     expect(routes(panel).filter((r) => CHANGING.includes(r))).toEqual([]);
   });
 
+  it('refuses, before reading the backup, a key that cannot read backups', async () => {
+    const backup = successful();
+    const { apiKey } = panel.sim.addUser({ permissions: ['backup.restore', 'control.stop', 'control.start'] });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid }, { apiKey });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/lacks the backup\.read permission, which is needed to read backups/);
+    expect(countRoute(panel, 'backups.view')).toBe(0);
+    expect(routes(panel).filter((r) => CHANGING.includes(r))).toEqual([]);
+  });
+
   it('with wait false leaves the server stopped and returns restoring', async () => {
     const backup = successful();
     panel.sim.server(panel.server.identifier).power = 'running';
@@ -161,4 +171,15 @@ describe('restore', () => {
     expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }, { signal: 'start' }]);
   });
 
+  it('starts the server again when the activity log keeps failing after the restore, saying the outcome is unconfirmed', async () => {
+    const backup = successful();
+    panel.sim.server(panel.server.identifier).power = 'running';
+    panel.sim.fault({ route: 'server.activity', kind: 'status', status: 500, body: 'Server Error', times: 1_000 });
+    const run = await act(panel, { operation: 'restore', 'backup-id': backup.uuid });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.status).toBe('restored');
+    expect(run.warnings.join('\n')).toMatch(/activity log could not be read to confirm the restore's outcome: .*500/);
+    expect(run.warnings.join('\n')).toMatch(/outcome could not be confirmed/);
+    expect(panel.sim.requests.filter((r) => r.route === 'server.power').map((r) => r.body)).toEqual([{ signal: 'stop' }, { signal: 'start' }]);
+  });
 });

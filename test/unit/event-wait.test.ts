@@ -5,6 +5,7 @@ import { NetworkError } from '../../src/http/network-error.js';
 import { PanelError } from '../../src/panel/errors.js';
 import { pollUntilFinished } from '../../src/wait/poll.js';
 import { WaitTimeoutError } from '../../src/wait/errors.js';
+import { isPassingReadFailure } from '../../src/wait/passing-error.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import type { Backup } from '../../src/panel/types.js';
 
@@ -127,6 +128,54 @@ describe('waitWithEvents', () => {
   });
 });
 
+describe('waitWithEvents at wait-timeout', () => {
+  it('reads the backup once more at the deadline and returns it when it finished unseen', async () => {
+    // Finished at 5 s, its event dropped; the deadline (5.5 s) comes before the safety poll (6 s).
+    const { ctx, clock, reads } = fakeContext((at) => (at >= 5_000 ? DONE : PENDING));
+    const { events } = fakeEvents(clock, []);
+    expect(await waitWithEvents(ctx, events, PENDING, START + 5_500, () => {})).toBe(DONE);
+    expect(reads).toEqual([5_500]);
+  });
+
+  it('ends at the deadline, not at a later safety poll, naming the backup', async () => {
+    const { ctx, clock, reads } = fakeContext(() => PENDING);
+    const { events } = fakeEvents(clock, []);
+    const error = await waitWithEvents(ctx, events, PENDING, START + 2_000, () => {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toContain(`backup ${UUID} ('nightly') is still running after wait-timeout`);
+    expect(reads).toEqual([2_000]);
+  });
+
+  it('reads the backup before polling when the socket is lost just as the wait ends', async () => {
+    const { ctx, clock, reads } = fakeContext(() => DONE);
+    const { events } = fakeEvents(clock, [{ at: 1_000, signal: { type: 'lost', why: 'closed' } }]);
+    expect(await waitWithEvents(ctx, events, PENDING, START + 1_000, () => {})).toBe(DONE);
+    expect(reads).toEqual([1_000]);
+  });
+});
+
+describe('reading the backup while waiting on the socket', () => {
+  it('ends the wait on a refusal (404), which is no passing failure', async () => {
+    const gone = new PanelError(404, 'NotFoundHttpException', ['The requested resource could not be found on the server.'], { method: 'GET', path: '/backups/x', permission: undefined }, {});
+    const { ctx, clock, reads } = fakeContext(() => gone);
+    const { events } = fakeEvents(clock, [{ at: 500, signal: { type: 'gap', why: 'throttled' } }]);
+    await expect(waitWithEvents(ctx, events, PENDING, START + 3_600_000, () => {})).rejects.toBe(gone);
+    expect(reads).toEqual([500]);
+  });
+
+  it('tells passing read failures from refusals and cancellations', () => {
+    const panel = (status: number) => new PanelError(status, undefined, ['x'], { method: 'GET', path: '/backups/x', permission: undefined }, {});
+    expect(isPassingReadFailure(new NetworkError('reset', 'the connection was reset'))).toBe(true);
+    expect(isPassingReadFailure(new NetworkError('aborted', 'cancelled'))).toBe(false);
+    for (const status of [500, 502, 503, 409, 429]) expect(isPassingReadFailure(panel(status))).toBe(true);
+    for (const status of [400, 401, 403, 404]) expect(isPassingReadFailure(panel(status))).toBe(false);
+    expect(isPassingReadFailure(new Error('cancelled'))).toBe(false);
+  });
+});
+
 describe('a failure event that REST does not confirm', () => {
   it('says the panel still shows the backup running when it does', async () => {
     const { ctx, clock } = fakeContext(() => PENDING);
@@ -153,6 +202,26 @@ describe('a failure event that REST does not confirm', () => {
       `the daemon reported that backup ${UUID} failed, but the panel could not be read to confirm it: GET /api/client/servers/1a2b3c4d/backups/… failed: the connection was refused. `,
     );
     expect(error?.message).not.toContain('still shows it running');
+  });
+
+  it('says the panel still shows it running when only an earlier read failed', async () => {
+    const down = new NetworkError('refused', 'GET /api/client/servers/1a2b3c4d/backups/… failed: the connection was refused.');
+    // The first confirming read fails; the later ones work and show it running.
+    const { ctx, clock } = fakeContext((at) => (at === 100 ? down : PENDING));
+    const { events } = fakeEvents(clock, [{ at: 100, signal: failureEvent(100) }]);
+    const error = await waitWithEvents(ctx, events, PENDING, START + 3_600_000, () => {}).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toContain('but the panel still shows it running after 10s');
+    expect(error?.message).not.toContain('could not be read');
+  });
+
+  it('gives up confirming at the deadline, not after the whole grace', async () => {
+    const { ctx, clock, reads } = fakeContext(() => PENDING);
+    const { events } = fakeEvents(clock, [{ at: 100, signal: failureEvent(100) }]);
+    await expect(waitWithEvents(ctx, events, PENDING, START + 3_000, () => {})).rejects.toThrow(`the daemon reported that backup ${UUID} failed`);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(3_000);
   });
 
   it('believes the failure once REST confirms it', async () => {

@@ -125,6 +125,34 @@ describe('LivePowerWatch', () => {
     const error = await openError();
     expect((error as WebsocketUnavailableError).reason).toBe('refused');
     expect((error as Error).message).toMatch(/before the daemon sent the server's state\.$/);
+    // Nothing to hand over yet: the caller says why in one line.
+    expect(lines.filter((line) => line.includes("websocket is gone"))).toEqual([]);
+  });
+
+  it("is rejected when the token expires before the server's state comes", async () => {
+    onAuth = (socket) => {
+      socket.send(frame('auth success'));
+      socket.send(frame('token expired'));
+    };
+    const error = await openError(5_000);
+    expect((error as WebsocketUnavailableError).reason).toBe('rejected');
+    expect((error as Error).message).toBe("the daemon sent token expired instead of the server's state.");
+  });
+
+  it("is refused when the daemon throttles the socket before the server's state comes", async () => {
+    onAuth = (socket) => socket.send(frame('throttled', ['auth']));
+    const error = await openError(5_000);
+    expect((error as WebsocketUnavailableError).reason).toBe('refused');
+    expect((error as Error).message).toContain('throttled');
+  });
+
+  it('takes no empty status for the state', async () => {
+    onAuth = (socket) => {
+      socket.send(frame('auth success'));
+      socket.send(frame('status'));
+    };
+    const error = await openError(300);
+    expect((error as WebsocketUnavailableError).reason).toBe('failed');
   });
 
   it('gives up when no state comes in time', async () => {
@@ -151,6 +179,17 @@ describe('LivePowerWatch', () => {
     expect(resourceReads).toBe(1);
     expect(watch.describe).toBe('the panel, which caches it for up to 20 s');
     expect(lines.some((line) => /^info: The daemon's websocket is gone \(.*\); reading the server's state from the panel instead\.$/.test(line))).toBe(true);
+  });
+
+  it("hands over to the panel's state when the token runs out later, and wakes a pause", async () => {
+    watch = await LivePowerWatch.open(context());
+    await watch.read();
+    // Longer than the test may take: only the hand-over can end it.
+    const pausing = watch.pause(120_000);
+    sockets[0]!.send(frame('jwt error', ['jwt: exp claim is invalid']));
+    await pausing;
+    expect(await watch.read()).toEqual({ state: 'stopping', fresh: false });
+    expect(lines).toContain("info: The daemon's websocket is gone (the daemon sent jwt error (jwt: exp claim is invalid)); reading the server's state from the panel instead.");
   });
 
   it('close() ends a pending pause', async () => {

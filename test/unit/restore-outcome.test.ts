@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OperationContext } from '../../src/operations/context.js';
 import type { ActivityEntry } from '../../src/panel/types.js';
-import { awaitRestoreOutcome } from '../../src/restore/outcome.js';
+import { awaitRestoreOutcome, restoreLoggedSince } from '../../src/restore/outcome.js';
+import { PanelError } from '../../src/panel/errors.js';
 
 const T = Date.parse('2026-11-26T03:00:00Z');
 const at = (seconds: number) => new Date(T + seconds * 1000).toISOString().replace('.000Z', '+00:00');
@@ -46,5 +47,60 @@ describe('awaitRestoreOutcome', () => {
   it('ignores everything before the window', async () => {
     const ctx = withLog([entry('server:backup.restore-failed', 5), entry('server:backup.restore', 4)]);
     expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('unknown');
+  });
+});
+
+describe('an activity log the key may not read', () => {
+  it('leaves the outcome unknown and whether a restore started untold', async () => {
+    const ctx = withLog([]);
+    ctx.client.listActivity = async () => {
+      throw new PanelError(403, 'AuthorizationException', ['This action is unauthorized.'], { method: 'GET', path: '/activity', permission: 'activity.read' }, {});
+    };
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('unknown');
+    expect(await restoreLoggedSince(ctx, T + 8_000)).toBeUndefined();
+  });
+});
+
+describe('an activity log that fails to answer after the restore finished', () => {
+  const failing = (status: number) => new PanelError(status, undefined, ['Server Error'], { method: 'GET', path: '/activity', permission: 'activity.read' }, {});
+
+  it('reads it again within the grace, and takes the outcome once it answers', async () => {
+    const ctx = withLog([]);
+    let reads = 0;
+    ctx.client.listActivity = async () => {
+      reads++;
+      if (reads === 1) throw failing(502);
+      return [entry('server:backup.restore-complete', 20), entry('server:backup.restore', 10)];
+    };
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('restored');
+    expect(reads).toBe(2);
+  });
+
+  it('leaves the outcome unknown, saying why, when it keeps failing', async () => {
+    const ctx = withLog([]);
+    const warnings: string[] = [];
+    ctx.log = { warning: (message: string) => warnings.push(message) } as unknown as OperationContext['log'];
+    ctx.client.listActivity = async () => {
+      throw failing(500);
+    };
+    expect(await awaitRestoreOutcome(ctx, T + 8_000)).toBe('unknown');
+    expect(warnings).toEqual([expect.stringMatching(/^The panel's activity log could not be read to confirm the restore's outcome: /)]);
+  });
+
+  it('still fails on a refusal other than 403 or 404', async () => {
+    const ctx = withLog([]);
+    ctx.client.listActivity = async () => {
+      throw failing(401);
+    };
+    await expect(awaitRestoreOutcome(ctx, T + 8_000)).rejects.toThrow(PanelError);
+  });
+});
+
+describe('restoreLoggedSince', () => {
+  it('sees a restore by its request, completion or failure entry since the window, and nothing older', async () => {
+    expect(await restoreLoggedSince(withLog([entry('server:backup.restore', 10)]), T + 8_000)).toBe(true);
+    expect(await restoreLoggedSince(withLog([entry('server:backup.restore-complete', 10)]), T + 8_000)).toBe(true);
+    expect(await restoreLoggedSince(withLog([entry('server.backup.restore-failed', 10)]), T + 8_000)).toBe(true);
+    expect(await restoreLoggedSince(withLog([entry('server:backup.restore-complete', 5), entry('server:backup.restore', 4)]), T + 8_000)).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { stateBeforeRestore, stopServer, STOP_BEFORE_KILL_MS, STOP_RESEND_MS } from '../../src/restore/power.js';
+import { startServer, stateBeforeRestore, stopServer, STOP_BEFORE_KILL_MS, STOP_RESEND_MS } from '../../src/restore/power.js';
 import { isFreshSince, PanelPowerWatch, RESOURCES_CACHE_MS } from '../../src/restore/power-state.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import { NetworkError } from '../../src/http/network-error.js';
+import { PanelError } from '../../src/panel/errors.js';
 
 /** A context on a virtual clock whose server reports the given states in turn. */
 function fakeContext(states: (now: number, signals: string[]) => string, lost: string[] = []) {
@@ -12,6 +13,7 @@ function fakeContext(states: (now: number, signals: string[]) => string, lost: s
   const reads: number[] = [];
   const ctx = {
     serverId: '1a2b3c4d',
+    signal: new AbortController().signal,
     now: () => now,
     sleep: async (ms: number) => {
       now += ms;
@@ -65,6 +67,20 @@ describe('stopServer', () => {
     expect(signals.map((s) => s.split('@')[0])).toEqual(['stop', 'kill']);
   });
 
+  it('gives a kill about 45 s to show before it fails', async () => {
+    const { ctx, watch } = fakeContext(() => 'stopping');
+    await expect(stopServer(ctx, 3_600_000, watch)).rejects.toThrow(/\(still stopping 4[5-7]s after a kill\)/);
+  });
+
+  it('sends stop at most once more, and starts the kill clock from that stop', async () => {
+    // The first stop never arrives; the server ignores the second one and only a kill ends it.
+    const { ctx, watch, signals } = fakeContext((_now, sent) => (sent.some((s) => s.startsWith('kill')) ? 'offline' : 'running'), ['stop']);
+    await stopServer(ctx, 3_600_000, watch);
+    expect(signals.map((s) => s.split('@')[0])).toEqual(['stop', 'kill']);
+    const [stopAt, killAt] = signals.map((s) => Number(s.split('@')[1]));
+    expect(killAt! - stopAt!).toBeGreaterThanOrEqual(STOP_BEFORE_KILL_MS);
+  });
+
   it('sends stop once more when the first got no answer and the server is still simply running', async () => {
     const { ctx, watch, signals, lines } = fakeContext((_now, sent) => (sent.some((s) => s.startsWith('stop')) ? 'offline' : 'running'), ['stop']);
     await stopServer(ctx, 3_600_000, watch);
@@ -100,8 +116,40 @@ describe('stopServer', () => {
   });
 
   it('fails when wait-timeout ends first', async () => {
-    const { ctx, watch } = fakeContext(() => 'stopping');
+    const { ctx, watch, reads } = fakeContext(() => 'stopping');
     await expect(stopServer(ctx, 10_000, watch)).rejects.toThrow(/did not stop within wait-timeout/);
+    // It gives up before a pause would run past the deadline.
+    expect(Math.max(...reads)).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('startServer', () => {
+  it('reads the state instead of sending start again after a start whose answer was lost', async () => {
+    const { ctx, signals, lines } = fakeContext((_now, sent) => (sent.length > 0 ? 'starting' : 'offline'));
+    ctx.client.sendPowerSignal = async (_id: string, signal: string) => {
+      signals.push(`${signal}@${ctx.now()}`);
+      throw new NetworkError('reset', 'the connection was reset'); // it arrived; only the answer was lost
+    };
+    await startServer(ctx);
+    expect(signals).toEqual(['start@0']);
+    expect(lines).toContain('The server is starting.');
+  });
+
+  it('sends start once more when the server still reads offline after an unanswered start', async () => {
+    const { ctx, signals, lines } = fakeContext(() => 'offline', ['start']);
+    await startServer(ctx);
+    expect(signals).toEqual(['start@0']);
+    expect(lines).toContain('Sent start: the server is starting again.');
+  });
+
+  it('fails, saying to start it in the panel, when the panel refuses the start', async () => {
+    const { ctx, signals } = fakeContext(() => 'offline');
+    ctx.client.sendPowerSignal = async (_id: string, signal: string) => {
+      signals.push(signal);
+      throw new PanelError(403, 'AuthorizationException', ['This action is unauthorized.'], { method: 'POST', path: '/power', permission: 'control.start' }, {});
+    };
+    await expect(startServer(ctx)).rejects.toThrow(/^the server could not be started again: .*403 AuthorizationException.*Start it in the panel\.$/);
+    expect(signals).toEqual(['start']);
   });
 });
 

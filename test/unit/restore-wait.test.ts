@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { PanelError } from '../../src/panel/errors.js';
+import { NetworkError } from '../../src/http/network-error.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import { waitForRestore } from '../../src/restore/wait-for-restore.js';
 
@@ -33,6 +34,16 @@ it('keeps waiting through a read of the server that fails', async () => {
   await waitForRestore(ctx, 60_000, true);
   expect(lines.some((line) => /^warning: Could not read the server .*; still waiting for the restore\.$/.test(line))).toBe(true);
   expect(lines.at(-1)).toMatch(/^The restore finished after/);
+});
+
+it('keeps waiting through a network failure, but not through a refusal or a cancellation', async () => {
+  const reset = withServerViews(['restoring_backup', new NetworkError('reset', 'the connection was reset'), null]);
+  await waitForRestore(reset.ctx, 60_000, true);
+  expect(reset.lines.at(-1)).toMatch(/^The restore finished after/);
+  const refused = new PanelError(403, 'AuthorizationException', ['This action is unauthorized.'], { method: 'GET', path: '/servers/1a2b3c4d', permission: undefined }, {});
+  await expect(waitForRestore(withServerViews(['restoring_backup', refused, null]).ctx, 60_000, true)).rejects.toBe(refused);
+  const cancelled = new NetworkError('aborted', 'cancelled');
+  await expect(waitForRestore(withServerViews([cancelled, null]).ctx, 60_000, true)).rejects.toBe(cancelled);
 });
 
 it('stops when the server leaves the restoring state for another one', async () => {

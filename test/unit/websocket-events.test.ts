@@ -3,7 +3,10 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket as ServerSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { getGlobalDispatcher } from 'undici';
 import { BackupEvents, WebsocketUnavailableError } from '../../src/wait/websocket/backup-events.js';
+import { openOnSocket } from '../../src/wait/websocket/socket-access.js';
+import type { ServerInfo } from '../../src/panel/types.js';
 import type { BackupEventsOptions, BackupEventsTiming } from '../../src/wait/websocket/backup-events.js';
 import { PanelError } from '../../src/panel/errors.js';
 import { until } from '../support/wait-until.ts';
@@ -210,6 +213,69 @@ describe('BackupEvents.open', () => {
     expect(error.reason).toBe('rejected');
     expect(error.message).toContain('403 Forbidden');
     expect(error.message).toContain(`'${PANEL}' (the token's iss claim)`);
+    // Only one Origin was tried: none is said to have been refused before it.
+    expect(error.message).not.toContain('refused before it');
+  });
+
+  it('tries no other Origin when the daemon refuses the upgrade for another reason than the Origin', async () => {
+    const origins: Array<string | undefined> = [];
+    daemon.upgrade = (req) => {
+      origins.push(req.headers.origin);
+      return { status: 404, body: '{"error":"The requested resource does not exist on this instance."}' };
+    };
+    const error = await openError({ panelUrl: new URL('https://elsewhere.example.com/') });
+    expect(error.reason).toBe('refused');
+    expect(error.message).not.toContain('refused before it');
+    expect(origins).toEqual([PANEL]);
+  });
+
+  it('reports a connection dropped before auth was answered as refused, without reconnecting', async () => {
+    daemon.onAuth = (_tok, conn) => {
+      conn.socket.terminate();
+      return undefined;
+    };
+    const error = await openError({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    expect(error.reason).toBe('refused');
+    expect(error.message).toMatch(/ before auth was answered\.$/);
+    expect(logs.filter((l) => l.includes('reconnecting'))).toEqual([]);
+    expect(credentialCalls).toBe(1);
+  });
+
+  it('takes an http(s) socket address as ws(s), refuses any other scheme, and asks for the proxy of the http form', async () => {
+    const asked: string[] = [];
+    const dispatcherFor = (url: URL) => {
+      asked.push(url.href);
+      return getGlobalDispatcher();
+    };
+    await open({ credentials: async () => ({ token: token(1), socket: daemon.socketUrl('http') }), dispatcherFor });
+    expect(daemon.conns).toHaveLength(1);
+    expect(asked).toEqual([daemon.socketUrl('http')]);
+    events?.close();
+    const error = await openError({ credentials: async () => ({ token: token(2), socket: daemon.socketUrl('ftp') }) });
+    expect(error.reason).toBe('failed');
+    expect(error.message).toContain('ftp:');
+    expect(daemon.conns).toHaveLength(1);
+  });
+
+  it('rejects with the reason, not as an unusable socket, when aborted while the credentials are fetched', async () => {
+    const controller = new AbortController();
+    const opening = BackupEvents.open(
+      options({
+        signal: controller.signal,
+        credentials: () => {
+          credentialCalls++;
+          return new Promise(() => {});
+        },
+      }),
+    );
+    await until(() => credentialCalls === 1, 'the credentials request');
+    controller.abort(new Error('cancelled by SIGINT'));
+    const error = await opening.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeInstanceOf(WebsocketUnavailableError);
+    expect((error as Error).message).toBe('cancelled by SIGINT');
   });
 
   it("tries the panel URL as Origin when the daemon refuses the token's iss", async () => {
@@ -490,6 +556,78 @@ describe('keeping the token fresh', () => {
     expect(logs.some((l) => l.includes('could not be renewed') && l.includes('(3 fresh tokens tried)'))).toBe(true);
   });
 
+  it("renews on 'token expired' on the same connection and reports a gap", async () => {
+    const ev = await open();
+    const waiting = ev.next(2_000);
+    daemon.send(frame('token expired'));
+    const signal = await waiting;
+    expect(signal).toMatchObject({ type: 'gap' });
+    expect((signal as { why: string }).why).toContain('expired');
+    await until(() => daemon.last().auths.length === 2, 'the renewed auth');
+    expect(daemon.conns).toHaveLength(1);
+    expect(daemon.last().auths).toEqual([tokens[0], tokens[1]]);
+  });
+
+  it('reports a gap on a jwt error that is not about expiry, without renewing', async () => {
+    const ev = await open();
+    const waiting = ev.next(2_000);
+    daemon.send(frame('jwt error', ['jwt: missing permission for this event']));
+    expect(await waiting).toEqual({ type: 'gap', why: 'the daemon sent a jwt error (jwt: missing permission for this event)' });
+    expect(await ev.next(50)).toEqual({ type: 'timeout' });
+    expect(daemon.last().auths).toHaveLength(1);
+    expect(credentialCalls).toBe(1);
+  });
+
+  it('reconnects at once when a renewal auth is rejected for another reason than expiry', async () => {
+    daemon.onAuth = (_tok, conn) => (conn.auths.length === 2 ? frame('jwt error', ['jwt: missing connect permission']) : frame('auth success'));
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    const waiting = ev.next(5_000);
+    daemon.send(frame('token expiring'));
+    const signal = await waiting;
+    expect(signal).toMatchObject({ type: 'gap' });
+    expect((signal as { why: string }).why).toContain('reconnected');
+    expect((signal as { why: string }).why).toContain('the daemon rejected the renewed websocket token: jwt: missing connect permission');
+    expect(daemon.conns).toHaveLength(2);
+  });
+
+  it('reconnects to the new address when the panel gives another socket address at a renewal', async () => {
+    const ev = await open({
+      credentials: async () => {
+        credentialCalls++;
+        const tok = token(credentialCalls);
+        tokens.push(tok);
+        return { token: tok, socket: credentialCalls === 1 ? daemon.socketUrl() : `${daemon.socketUrl()}?moved=1` };
+      },
+    });
+    const waiting = ev.next(3_000);
+    daemon.send(frame('token expiring'));
+    const signal = await waiting;
+    expect(signal).toMatchObject({ type: 'gap' });
+    expect((signal as { why: string }).why).toContain('reconnected after the panel now gives another socket address');
+    expect(daemon.conns).toHaveLength(2);
+    expect(daemon.conns[0]!.auths).toEqual([tokens[0]]);
+  });
+
+  it('tells a gap from before a reconnect only once: a later renewal reports none', async () => {
+    const generic = 'Error Event [0f1e2d3c-4b5a-4678-9abc-def012345678]: an unexpected error was encountered while handling this request';
+    // The first connection turns every renewal down; the second takes them.
+    daemon.onAuth = (_tok, conn) => (conn === daemon.conns[0] && conn.auths.length > 1 ? frame('daemon error', [generic]) : frame('auth success'));
+    const ev = await open({ timing: { ...TIMING, authTimeoutMs: 30_000 } });
+    daemon.send(frame('jwt error', ['jwt: exp claim is invalid']));
+    const whys: string[] = [];
+    while (!whys.some((why) => why.includes('reconnected'))) {
+      const signal = await ev.next(5_000);
+      expect(signal).toMatchObject({ type: 'gap' });
+      whys.push((signal as { why: string }).why);
+    }
+    expect(daemon.conns).toHaveLength(2);
+    daemon.send(frame('token expiring'));
+    await until(() => logs.includes('debug: Renewed the websocket token.'), 'the renewal on the new connection');
+    expect(daemon.last().auths).toHaveLength(2);
+    // Renewed before expiry, and the old gap was told with the reconnect.
+    expect(await ev.next(50)).toEqual({ type: 'timeout' });
+  });
+
   it("reports a gap on 'throttled' and sends nothing during the pause", async () => {
     const ev = await open();
     const waiting = ev.next(2_000);
@@ -617,5 +755,33 @@ describe('closing', () => {
     await expect(waiting).rejects.toThrow('cancelled by SIGINT');
     await expect(ev.next(10)).rejects.toThrow('cancelled by SIGINT');
     await until(() => daemon.last().closed !== undefined, 'the close');
+  });
+});
+
+describe('openOnSocket', () => {
+  const server = (permissions?: string[]) => ({ permissions }) as unknown as ServerInfo;
+
+  it("says why without trying when the key's user lacks websocket.connect", async () => {
+    let tried = false;
+    const result = await openOnSocket(server(['backup.read']), async () => {
+      tried = true;
+      return 'socket';
+    });
+    expect(result).toEqual({ reason: "the key's user lacks the websocket.connect permission" });
+    expect(tried).toBe(false);
+    expect(await openOnSocket(server(['*']), async () => 'socket')).toEqual({ opened: 'socket' });
+    expect(await openOnSocket(server(undefined), async () => 'socket')).toEqual({ opened: 'socket' });
+  });
+
+  it('turns an unusable socket into a reason, and throws anything else (a cancellation)', async () => {
+    const refused = await openOnSocket(server(['*']), async () => {
+      throw new WebsocketUnavailableError('refused', 'the daemon refused the websocket upgrade with 502.');
+    });
+    expect(refused).toEqual({ reason: 'the daemon refused the websocket upgrade with 502' });
+    await expect(
+      openOnSocket(server(['*']), async () => {
+        throw new Error('cancelled by SIGINT');
+      }),
+    ).rejects.toThrow('cancelled by SIGINT');
   });
 });

@@ -56,6 +56,15 @@ describe('socketOrigins', () => {
     expect(socketOrigins({ iss: 'not a url' }, new URL('http://10.0.0.5'))[0]!.origin).toBe('http://10.0.0.5');
     expect(socketOrigins({ iss: 'https://panel.example.com\r\nX-Evil: 1' }, new URL('https://p.example'))[0]!.source).toBe('panel-url');
   });
+
+  it("falls back to the panel URL for an iss that is no http(s) URL or no valid header value", () => {
+    const panelOnly = [{ origin: 'https://p.example', source: 'panel-url' }];
+    expect(socketOrigins({ iss: 'ftp://panel.example.com' }, new URL('https://p.example'))).toEqual(panelOnly);
+    expect(socketOrigins({ iss: 'javascript:alert(1)' }, new URL('https://p.example'))).toEqual(panelOnly);
+    // The URL parser would drop the line break and punycode the host; the header would carry them as they are.
+    expect(socketOrigins({ iss: 'https://panel.example.com/pa\nnel' }, new URL('https://p.example'))).toEqual(panelOnly);
+    expect(socketOrigins({ iss: 'https://pänel.example.com' }, new URL('https://p.example'))).toEqual(panelOnly);
+  });
 });
 
 describe('frames', () => {
@@ -67,6 +76,7 @@ describe('frames', () => {
     expect(parseFrame('{"args":[]}')).toBeUndefined();
     expect(firstArg({ event: 'jwt error', args: ['jwt: exp claim is invalid'] })).toBe('jwt: exp claim is invalid');
     expect(firstArg({ event: 'x', args: [] })).toBe('');
+    expect(firstArg({ event: 'daemon error', args: [{ error: 'bad' }] })).toBe('{"error":"bad"}');
   });
 
   it('serialises auth with its token', () => {
