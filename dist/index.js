@@ -31447,6 +31447,8 @@ const DEFAULT_NAME_MAX_LENGTH = 191;
 
 /** A JWT's header and the start of its payload: `eyJ…` then a dot. */
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
+/** The rest of a JWT after its header was redacted: `***.payload.signature`. */
+const JWT_REMNANT = /\*\*\*(?:\.[\w-]{8,}){1,2}/g;
 /** The panels' API keys, whole or cut short: Pterodactyl's `ptlc_`/`ptla_`, Pelican's `pacc_`/`papp_`. */
 const KEY_SHAPE = /\b(?:ptl[ac]|pacc|papp)_[A-Za-z0-9]{6,}/gi;
 /** Shorter values are not masked (see `SecretRegistry.add`). */
@@ -31511,8 +31513,16 @@ class SecretRegistry {
         this.register(encodeURIComponent(url));
         try {
             for (const [name, value] of new URL(url).searchParams) {
-                if (SIGNED_URL_SECRETS.has(name.toLowerCase()))
+                if (!SIGNED_URL_SECRETS.has(name.toLowerCase()))
+                    continue;
+                if (name.toLowerCase() === 'x-amz-credential') {
+                    // `<access key id>/<date>/<region>/s3/aws4_request`: only the key id is secret in every part.
+                    this.register(value);
+                    this.add(value.split('/')[0]);
+                }
+                else {
                     this.add(value);
+                }
             }
         }
         catch {
@@ -31540,8 +31550,10 @@ class SecretRegistry {
      * after this.
      */
     scrub(text) {
-        // Shapes first: a known part of one token (a common JWT header) must not hide the rest of another.
-        return this.hideFragments(this.redact(text.replace(JWT_SHAPE, '***').replace(KEY_SHAPE, '***')));
+        // Known values first, so a secret that holds a shape is hidden whole; then the shapes, and what
+        // is left of a token whose known header part (a common one) was already replaced.
+        const shaped = this.redact(text).replace(JWT_REMNANT, '***').replace(JWT_SHAPE, '***').replace(KEY_SHAPE, '***');
+        return this.hideFragments(shaped);
     }
     /** Outside text made safe to print: one line, scrubbed, at most `max` characters. */
     oneLine(text, max) {
@@ -31635,6 +31647,7 @@ function toNetworkError(error, target) {
 
 
 
+
 /**
  * The only module that talks HTTP. It honours HTTP(S)_PROXY and NO_PROXY exactly as the
  * toolkit's http-client decides them (`getProxyUrl`, which also bypasses loopback), sets
@@ -31681,12 +31694,13 @@ class HttpTransport {
         let agent = this.proxies.get(key);
         if (!agent) {
             let token;
-            if (proxy.username || proxy.password) {
-                token = `Basic ${Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64')}`;
-                secrets.add(proxy.password);
+            const uri = new URL(proxy.href);
+            if (uri.username || uri.password) {
+                const [username, password] = [decoded(uri.username), decoded(uri.password)];
+                token = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+                secrets.add(password);
                 secrets.add(token);
             }
-            const uri = new URL(proxy.href);
             uri.username = '';
             uri.password = '';
             agent = new undici/* ProxyAgent */.kT({ uri: uri.href, ...(token ? { token } : {}), connect: { timeout: this.connectTimeoutMs } });
@@ -31703,12 +31717,14 @@ class HttpTransport {
         await Promise.allSettled(agents.map((agent) => agent.close()));
     }
     async send(req) {
+        // A proxy setting the action cannot use is the user's to fix, not a network error to retry.
+        const dispatcher = this.dispatcherFor(req.url);
         try {
             const res = await (0,undici/* request */.Em)(req.url, {
                 method: req.method,
                 headers: { 'user-agent': this.userAgent, ...req.headers },
                 ...(req.body !== undefined ? { body: req.body } : {}),
-                dispatcher: this.dispatcherFor(req.url),
+                dispatcher,
                 headersTimeout: req.timeoutMs,
                 bodyTimeout: req.timeoutMs,
                 ...(req.signal ? { signal: req.signal } : {}),
@@ -31733,17 +31749,30 @@ function flattenHeaders(headers) {
     return flat;
 }
 /**
- * A proxy variable without a scheme (`user:pass@proxy:3128`, or `proxy:3128`) parses as a URL
- * whose scheme is the host or user name; curl takes such a value as `http://`, and so does this.
+ * A proxy variable without a scheme (`user:pass@proxy:3128`) parses as a URL whose scheme is the
+ * user name; curl takes such a value as `http://`, and so does this. Another scheme (`socks5://`)
+ * is refused, naming the variables, rather than tried as something else.
  */
 function withScheme(proxy) {
     if (!proxy || proxy.protocol === 'http:' || proxy.protocol === 'https:')
         return proxy;
+    if (!proxy.href.includes('://')) {
+        try {
+            return new URL(`http://${proxy.href}`);
+        }
+        catch {
+            // Not a host either: refused below.
+        }
+    }
+    throw new ActionError(`the proxy in HTTPS_PROXY/HTTP_PROXY uses ${proxy.protocol.replace(/:$/, '')}://; only http:// and https:// proxies are supported.`);
+}
+/** A URL's user name or password as written before percent-encoding (kept as is when it does not decode). */
+function decoded(part) {
     try {
-        return new URL(`http://${proxy.href}`);
+        return decodeURIComponent(part);
     }
     catch {
-        return proxy;
+        return part;
     }
 }
 
@@ -33253,7 +33282,14 @@ async function openServerSocket(options) {
     const url = checkSocketUrl(credentials.socket, options.allowInsecureHttp);
     const claims = decodeTokenClaims(credentials.token);
     options.checkClaims?.(claims);
-    const dispatcher = options.dispatcherFor?.(httpForm(url));
+    let dispatcher;
+    try {
+        dispatcher = options.dispatcherFor?.(httpForm(url));
+    }
+    catch (error) {
+        // A proxy setting the transport cannot use (HTTPS_PROXY with socks5://, say).
+        throw new WebsocketUnavailableError('failed', error.message, { cause: error });
+    }
     const origins = socketOrigins(claims, options.panelUrl);
     for (const [index, origin] of origins.entries()) {
         try {
@@ -35118,6 +35154,9 @@ async function transferOnce(url, file, ctx) {
     catch (error) {
         if (signal.aborted)
             throw signal.reason;
+        // A setting the transport cannot use (a socks5:// proxy): no attempt can succeed.
+        if (error instanceof ActionError)
+            throw error;
         return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs) };
     }
     if (response.status !== 200) {
@@ -36345,7 +36384,7 @@ async function restoreOperation(ctx) {
     ctx.outputs.setStatus('restored');
     ctx.report.status = 'restored';
     if (outcome === 'unknown') {
-        const note = "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) showed no result for it.";
+        const note = "The restore finished, but its outcome could not be confirmed from the panel's activity log (permission activity.read): it showed no result for it, or could not be read.";
         log.warning(note);
         ctx.report.notes.push(note);
     }
@@ -36857,6 +36896,8 @@ class RateBudget {
     remaining;
     /** Epoch ms before which the next request may not start. */
     nextFree = 0;
+    /** The latest end of a hold after a 429. */
+    heldUntil = 0;
     now;
     constructor(now = Date.now) {
         this.now = now;
@@ -36887,7 +36928,9 @@ class RateBudget {
      */
     holdUntil(until) {
         this.remaining = undefined;
-        this.nextFree = until;
+        // The old window's spacing no longer applies, but a later hold of another request does.
+        this.heldUntil = Math.max(this.heldUntil, until);
+        this.nextFree = this.heldUntil;
     }
     /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */
     spacing() {
@@ -37010,6 +37053,7 @@ class PanelClient {
             kind: 'once',
             permission: 'backup.restore',
             timeoutMs: CREATE_TIMEOUT_MS,
+            serverThrottle: true,
         });
     }
     /** `POST /power` (204); sent once. */
@@ -37032,7 +37076,7 @@ class PanelClient {
     }
     /** `GET /websocket`: the daemon's socket URL and a 10-minute token (masked at once). */
     async getWebsocketCredentials(serverId) {
-        const answer = await this.call({ method: 'GET', path: `${serverPath(serverId)}/websocket`, kind: 'read', permission: 'websocket.connect' });
+        const answer = await this.call({ method: 'GET', path: `${serverPath(serverId)}/websocket`, kind: 'read', permission: 'websocket.connect', serverThrottle: true });
         const credentials = parseWebsocketCredentials(this.json(answer, 'the websocket credentials'));
         secrets.add(credentials.token);
         return credentials;
@@ -37110,11 +37154,13 @@ class PanelClient {
             if (!decision.retry)
                 throw failure;
             if (outcome.type === 'status' && outcome.status === 429) {
-                // Waiting out the rate limiter is not a failed attempt. The limit is per user, so every
-                // request of the run waits with this one (the creation throttle, per server, is not retried here).
+                // Waiting out the rate limiter is not a failed attempt. The general limit is per user, so
+                // every request of the run waits with this one (the creation throttle, per server, is not
+                // retried here; a route with a per-server throttle holds only itself).
                 rateLimitRetries++;
                 attempt--;
-                this.options.budget?.holdUntil(this.now() + decision.delayMs);
+                if (!call.serverThrottle)
+                    this.options.budget?.holdUntil(this.now() + decision.delayMs);
             }
             this.options.log?.(`${label.method} ${label.path}: ${decision.reason}; trying again in ${(decision.delayMs / 1000).toFixed(1)} s.`);
             await this.sleep(decision.delayMs, this.options.signal);
@@ -37232,19 +37278,22 @@ function summary_escape(text) {
 
 ;// CONCATENATED MODULE: ./src/report/workflow-commands.ts
 /**
- * A line the runner would take for a workflow command once trimmed: `::name::…`, or the old
- * `##[name]…` form. `^` with the `m` flag also matches after a lone `\r`, which the runner treats
- * as a line break too.
+ * A line the runner would take for a workflow command once trimmed (.NET's Trim also drops
+ * U+0085, which JavaScript's `\s` does not count): `::name::…`. `^` with the `m` flag also
+ * matches after a lone `\r`, which the runner treats as a line break too.
  */
-const COMMAND_LINE = /^([^\S\r\n]*)(::|##\[)/gm;
+const COMMAND_LINE = /^((?:[^\S\r\n]|\u0085)*)::/gm;
+/** The old `##[name]…` form, which the runner finds anywhere in a line (actions/runner ActionCommand.TryParse). */
+const OLD_COMMAND = /##\[/g;
 /**
  * Makes text safe for a plain log line (`core.info`, written as is): text from the panel (a
  * backup's or server's name, which may hold line breaks) must not become a workflow command such
- * as `::add-mask::` or `::stop-commands::`. Such lines are quoted with `> `. Annotations and debug
- * lines need none of this: `@actions/core` escapes their line breaks.
+ * as `::add-mask::` or `::stop-commands::`. Such lines are quoted with `> `, and `##[` gets a
+ * space (`## [`). Annotations and debug lines need none of this: `@actions/core` escapes their
+ * line breaks.
  */
 function inert(text) {
-    return text.replace(COMMAND_LINE, '$1> $2');
+    return text.replace(COMMAND_LINE, '$1> ::').replace(OLD_COMMAND, '## [');
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -37318,7 +37367,12 @@ async function run() {
         if (finished)
             return;
         removeTemporariesNow();
-        outputs.flush();
+        try {
+            outputs.flush();
+        }
+        catch {
+            // Leaving now regardless: the message below still goes out.
+        }
         setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report)));
         process.exit(1);
     });
@@ -37373,8 +37427,13 @@ async function run() {
             outputs.flush();
         }
         catch (error) {
-            // The runner's output file is missing or unwritable: still fail with a message, never reject.
-            fail(error);
+            // The runner's output file is missing or unwritable: still fail with a message, never
+            // reject, and never in place of the failure that ended the run.
+            const unwritten = `the step's outputs could not be written (${error.message}); GITHUB_OUTPUT must name a writable file.`;
+            if (report.error === undefined)
+                fail(new ActionError(unwritten));
+            else
+                log.warning(unwritten.charAt(0).toUpperCase() + unwritten.slice(1));
         }
         if (shouldWriteSummary(settings))
             await writeSummary(report, now());

@@ -55,7 +55,11 @@ export async function run(): Promise<void> {
       // The graceful path did not finish in time: write what is known and leave.
       if (finished) return;
       removeTemporariesNow();
-      outputs.flush();
+      try {
+        outputs.flush();
+      } catch {
+        // Leaving now regardless: the message below still goes out.
+      }
       core.setFailed(secrets.redact(cancellationMessage(error, outputs, serverId, report)));
       process.exit(1);
     },
@@ -105,8 +109,11 @@ export async function run(): Promise<void> {
     try {
       outputs.flush();
     } catch (error) {
-      // The runner's output file is missing or unwritable: still fail with a message, never reject.
-      fail(error);
+      // The runner's output file is missing or unwritable: still fail with a message, never
+      // reject, and never in place of the failure that ended the run.
+      const unwritten = `the step's outputs could not be written (${(error as Error).message}); GITHUB_OUTPUT must name a writable file.`;
+      if (report.error === undefined) fail(new ActionError(unwritten));
+      else log.warning(unwritten.charAt(0).toUpperCase() + unwritten.slice(1));
     }
     if (shouldWriteSummary(settings)) await writeSummary(report, now());
     await transport.close();

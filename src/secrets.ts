@@ -3,6 +3,9 @@ import * as core from '@actions/core';
 /** A JWT's header and the start of its payload: `eyJ…` then a dot. */
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*(?:\.[\w-]*)?/g;
 
+/** The rest of a JWT after its header was redacted: `***.payload.signature`. */
+const JWT_REMNANT = /\*\*\*(?:\.[\w-]{8,}){1,2}/g;
+
 /** The panels' API keys, whole or cut short: Pterodactyl's `ptlc_`/`ptla_`, Pelican's `pacc_`/`papp_`. */
 const KEY_SHAPE = /\b(?:ptl[ac]|pacc|papp)_[A-Za-z0-9]{6,}/gi;
 
@@ -71,7 +74,14 @@ class SecretRegistry {
     this.register(encodeURIComponent(url));
     try {
       for (const [name, value] of new URL(url).searchParams) {
-        if (SIGNED_URL_SECRETS.has(name.toLowerCase())) this.add(value);
+        if (!SIGNED_URL_SECRETS.has(name.toLowerCase())) continue;
+        if (name.toLowerCase() === 'x-amz-credential') {
+          // `<access key id>/<date>/<region>/s3/aws4_request`: only the key id is secret in every part.
+          this.register(value);
+          this.add(value.split('/')[0]);
+        } else {
+          this.add(value);
+        }
       }
     } catch {
       // Not a URL: the whole value is already masked.
@@ -100,8 +110,10 @@ class SecretRegistry {
    * after this.
    */
   scrub(text: string): string {
-    // Shapes first: a known part of one token (a common JWT header) must not hide the rest of another.
-    return this.hideFragments(this.redact(text.replace(JWT_SHAPE, '***').replace(KEY_SHAPE, '***')));
+    // Known values first, so a secret that holds a shape is hidden whole; then the shapes, and what
+    // is left of a token whose known header part (a common one) was already replaced.
+    const shaped = this.redact(text).replace(JWT_REMNANT, '***').replace(JWT_SHAPE, '***').replace(KEY_SHAPE, '***');
+    return this.hideFragments(shaped);
   }
 
   /** Outside text made safe to print: one line, scrubbed, at most `max` characters. */

@@ -228,6 +228,8 @@ async function transferOnce(url: URL, file: FileHandle, ctx: AttemptContext): Pr
     response = await ctx.transport.stream({ method: 'GET', url, headers: {}, timeoutMs: ctx.idleTimeoutMs, signal });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    // A setting the transport cannot use (a socks5:// proxy): no attempt can succeed.
+    if (error instanceof ActionError) throw error;
     return { ok: false, failure: networkFailure(error, url, ctx.idleTimeoutMs) };
   }
 

@@ -13,6 +13,8 @@ export class RateBudget {
   private remaining: number | undefined;
   /** Epoch ms before which the next request may not start. */
   private nextFree = 0;
+  /** The latest end of a hold after a 429. */
+  private heldUntil = 0;
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -44,7 +46,9 @@ export class RateBudget {
    */
   holdUntil(until: number): void {
     this.remaining = undefined;
-    this.nextFree = until;
+    // The old window's spacing no longer applies, but a later hold of another request does.
+    this.heldUntil = Math.max(this.heldUntil, until);
+    this.nextFree = this.heldUntil;
   }
 
   /** Milliseconds between requests: none while plenty are left, then the window spread over what remains. */

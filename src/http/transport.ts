@@ -2,6 +2,7 @@ import { Agent, ProxyAgent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import type { Readable } from 'node:stream';
+import { ActionError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { toNetworkError } from './network-error.js';
 
@@ -85,12 +86,13 @@ export class HttpTransport {
     let agent = this.proxies.get(key);
     if (!agent) {
       let token: string | undefined;
-      if (proxy.username || proxy.password) {
-        token = `Basic ${Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64')}`;
-        secrets.add(proxy.password);
+      const uri = new URL(proxy.href);
+      if (uri.username || uri.password) {
+        const [username, password] = [decoded(uri.username), decoded(uri.password)];
+        token = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        secrets.add(password);
         secrets.add(token);
       }
-      const uri = new URL(proxy.href);
       uri.username = '';
       uri.password = '';
       agent = new ProxyAgent({ uri: uri.href, ...(token ? { token } : {}), connect: { timeout: this.connectTimeoutMs } });
@@ -108,12 +110,14 @@ export class HttpTransport {
   }
 
   private async send(req: HttpRequest): Promise<{ status: number; headers: Record<string, string>; body: Dispatcher.ResponseData['body'] }> {
+    // A proxy setting the action cannot use is the user's to fix, not a network error to retry.
+    const dispatcher = this.dispatcherFor(req.url);
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: { 'user-agent': this.userAgent, ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: this.dispatcherFor(req.url),
+        dispatcher,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
         ...(req.signal ? { signal: req.signal } : {}),
@@ -139,15 +143,28 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 }
 
 /**
- * A proxy variable without a scheme (`user:pass@proxy:3128`, or `proxy:3128`) parses as a URL
- * whose scheme is the host or user name; curl takes such a value as `http://`, and so does this.
+ * A proxy variable without a scheme (`user:pass@proxy:3128`) parses as a URL whose scheme is the
+ * user name; curl takes such a value as `http://`, and so does this. Another scheme (`socks5://`)
+ * is refused, naming the variables, rather than tried as something else.
  */
 function withScheme(proxy: URL | undefined): URL | undefined {
   if (!proxy || proxy.protocol === 'http:' || proxy.protocol === 'https:') return proxy;
+  if (!proxy.href.includes('://')) {
+    try {
+      return new URL(`http://${proxy.href}`);
+    } catch {
+      // Not a host either: refused below.
+    }
+  }
+  throw new ActionError(`the proxy in HTTPS_PROXY/HTTP_PROXY uses ${proxy.protocol.replace(/:$/, '')}://; only http:// and https:// proxies are supported.`);
+}
+
+/** A URL's user name or password as written before percent-encoding (kept as is when it does not decode). */
+function decoded(part: string): string {
   try {
-    return new URL(`http://${proxy.href}`);
+    return decodeURIComponent(part);
   } catch {
-    return proxy;
+    return part;
   }
 }
 

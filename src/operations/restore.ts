@@ -98,7 +98,7 @@ export async function restoreOperation(ctx: OperationContext): Promise<void> {
   ctx.report.status = 'restored';
   if (outcome === 'unknown') {
     const note =
-      "The restore finished, but its outcome could not be confirmed: the panel's activity log (permission activity.read) showed no result for it.";
+      "The restore finished, but its outcome could not be confirmed from the panel's activity log (permission activity.read): it showed no result for it, or could not be read.";
     log.warning(note);
     ctx.report.notes.push(note);
   } else {

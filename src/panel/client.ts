@@ -51,6 +51,12 @@ interface Call {
   kind: RequestKind;
   permission?: string;
   timeoutMs?: number;
+  /**
+   * The route also has a throttle of its own per server (Pelican and Pterodactyl 1.12: the
+   * websocket token and the restore; PEL: app/Enums/ResourceLimit.php), whose 429 carries the
+   * same code as the per-user limit's: it must not hold the other servers' requests.
+   */
+  serverThrottle?: boolean;
 }
 
 interface Answer {
@@ -176,6 +182,7 @@ export class PanelClient {
       kind: 'once',
       permission: 'backup.restore',
       timeoutMs: CREATE_TIMEOUT_MS,
+      serverThrottle: true,
     });
   }
 
@@ -201,7 +208,7 @@ export class PanelClient {
 
   /** `GET /websocket`: the daemon's socket URL and a 10-minute token (masked at once). */
   async getWebsocketCredentials(serverId: string): Promise<WebsocketCredentials> {
-    const answer = await this.call({ method: 'GET', path: `${serverPath(serverId)}/websocket`, kind: 'read', permission: 'websocket.connect' });
+    const answer = await this.call({ method: 'GET', path: `${serverPath(serverId)}/websocket`, kind: 'read', permission: 'websocket.connect', serverThrottle: true });
     const credentials = parseWebsocketCredentials(this.json(answer, 'the websocket credentials'));
     secrets.add(credentials.token);
     return credentials;
@@ -271,11 +278,12 @@ export class PanelClient {
       const decision = decideRetry(call.kind, outcome, { attempt, rateLimitRetries }, this.limits, this.now(), this.random);
       if (!decision.retry) throw failure;
       if (outcome.type === 'status' && outcome.status === 429) {
-        // Waiting out the rate limiter is not a failed attempt. The limit is per user, so every
-        // request of the run waits with this one (the creation throttle, per server, is not retried here).
+        // Waiting out the rate limiter is not a failed attempt. The general limit is per user, so
+        // every request of the run waits with this one (the creation throttle, per server, is not
+        // retried here; a route with a per-server throttle holds only itself).
         rateLimitRetries++;
         attempt--;
-        this.options.budget?.holdUntil(this.now() + decision.delayMs);
+        if (!call.serverThrottle) this.options.budget?.holdUntil(this.now() + decision.delayMs);
       }
       this.options.log?.(`${label.method} ${label.path}: ${decision.reason}; trying again in ${(decision.delayMs / 1000).toFixed(1)} s.`);
       await this.sleep(decision.delayMs, this.options.signal);

@@ -128,12 +128,31 @@ describe('panel errors end the step with one clear message', () => {
     }
   });
 
+  it('a socks5:// proxy: refused by name at once, without retries', async () => {
+    const run = await act(panel, { 'panel-url': 'https://panel.invalid', operation: 'list' }, { env: { HTTPS_PROXY: 'socks5://user:s0cks-pass-word@127.0.0.1:1080' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual(['Server ' + panel.server.identifier + ': the proxy in HTTPS_PROXY/HTTP_PROXY uses socks5://; only http:// and https:// proxies are supported.']);
+    expect(run.stdout).not.toContain('trying again');
+    expect(run.stdout + run.summary).not.toContain('s0cks-pass-word');
+  });
+
   it("the runner's output file missing: the step still fails with a message and writes its summary", async () => {
     const run = await act(panel, { operation: 'list' }, { env: { GITHUB_OUTPUT: '/nonexistent/ptero-action/output' } });
     expect(run.exitCode).toBe(1);
-    expect(run.errors).toEqual([expect.stringContaining('unexpected error: Missing file at path: /nonexistent/ptero-action/output')]);
-    expect(run.stdout).toContain('The action did not foresee this failure; please report it, with this trace');
+    expect(run.errors).toEqual([
+      `Server ${panel.server.identifier}: the step's outputs could not be written (Missing file at path: /nonexistent/ptero-action/output); GITHUB_OUTPUT must name a writable file.`,
+    ]);
     expect(run.summary).toContain('Missing file at path');
+  });
+
+  it("the runner's output file missing after a failure: the first failure stays the message", async () => {
+    // backup-uuid is known (from backup-id) when the run fails, so there is an output to write.
+    const inputs = { 'server-id': 'deadbeef', operation: 'get', 'backup-id': '00000000-0000-4000-8000-000000000001' };
+    const run = await act(panel, inputs, { env: { GITHUB_OUTPUT: '/nonexistent/ptero-action/output' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^Server deadbeef: the panel refused GET \/servers\/deadbeef with 404/)]);
+    expect(run.warnings).toContainEqual(expect.stringMatching(/^The step's outputs could not be written \(Missing file at path/));
+    expect(run.summary).toContain('404');
   });
 
   it('repeats reads through 5xx answers and resets', async () => {

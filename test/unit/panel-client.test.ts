@@ -219,14 +219,10 @@ describe('PanelClient retries', () => {
     expect(sleeps).toEqual([3_125]);
   });
 
-  it("holds the run's other requests until the general rate limit resets, not only the one refused", async () => {
-    const pool = agent.get(ORIGIN);
-    const throttled = { errors: [{ code: 'ThrottleRequestsException', status: '429', detail: 'Too Many Attempts.' }] };
-    pool.intercept({ path: '/api/client/servers/1a2b3c4d/backups/' + uuid(1), method: 'GET' }).reply(429, throttled, { headers: { 'content-type': 'application/json', 'retry-after': '3' } });
-    pool.intercept({ path: '/api/client/servers/1a2b3c4d/backups/' + uuid(1), method: 'GET' }).reply(200, { object: 'backup', attributes: backupAttributes(uuid(1), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
-    pool.intercept({ path: '/api/client/servers/5e6f7a8b/backups/' + uuid(2), method: 'GET' }).reply(200, { object: 'backup', attributes: backupAttributes(uuid(2), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
+  /** A client whose budget is shared and whose waits end only when the test says (on a virtual clock). */
+  function clientWithHeldWaits() {
     const waits: Array<{ ms: number; done: () => void }> = [];
-    let clock = 1_000_000;
+    const clock = { now: 1_000_000 };
     const shared = new PanelClient({
       baseUrl: new URL(ORIGIN),
       apiKey: KEY,
@@ -234,10 +230,23 @@ describe('PanelClient retries', () => {
       transport: new HttpTransport({ userAgent: 'pterodactyl-backup-action/test', dispatcher: agent }),
       signal: new AbortController().signal,
       random: () => 0.5,
-      now: () => clock,
-      budget: new RateBudget(() => clock),
+      now: () => clock.now,
+      budget: new RateBudget(() => clock.now),
       sleep: (ms) => new Promise<void>((done) => waits.push({ ms, done })),
     });
+    return { shared, waits, clock };
+  }
+  const throttled = { errors: [{ code: 'ThrottleRequestsException', status: '429', detail: 'Too Many Attempts.' }] };
+  const throttleHeaders = { headers: { 'content-type': 'application/json', 'retry-after': '3' } };
+  const backupOf = (server: string, n: number) => {
+    agent.get(ORIGIN).intercept({ path: `/api/client/servers/${server}/backups/${uuid(n)}`, method: 'GET' }).reply(200, { object: 'backup', attributes: backupAttributes(uuid(n), '2026-11-25T10:00:00+00:00') }, jsonHeaders);
+  };
+
+  it("holds the run's other requests until the general rate limit resets, not only the one refused", async () => {
+    agent.get(ORIGIN).intercept({ path: '/api/client/servers/1a2b3c4d/backups/' + uuid(1), method: 'GET' }).reply(429, throttled, throttleHeaders);
+    backupOf('1a2b3c4d', 1);
+    backupOf('5e6f7a8b', 2);
+    const { shared, waits, clock } = clientWithHeldWaits();
 
     const first = shared.getBackup(SERVER, uuid(1));
     await until(() => waits.length === 1, "the first request's wait");
@@ -245,10 +254,29 @@ describe('PanelClient retries', () => {
     await until(() => waits.length === 2, "the second request's wait");
 
     expect(waits.map((wait) => wait.ms)).toEqual([3_125, 3_125]);
-    clock += 3_125;
+    clock.now += 3_125;
     for (const wait of waits) wait.done();
     await Promise.all([first, second]);
     expect(waits).toHaveLength(2);
+  });
+
+  it("does not hold other servers for a 429 of a route's per-server throttle (the websocket token)", async () => {
+    agent.get(ORIGIN).intercept({ path: '/api/client/servers/1a2b3c4d/websocket', method: 'GET' }).reply(429, throttled, throttleHeaders);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/api/client/servers/1a2b3c4d/websocket', method: 'GET' })
+      .reply(200, { data: { token: 'eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxIn0.c2ln', socket: 'wss://node.example.com:8080/api/servers/x/ws' } }, jsonHeaders);
+    backupOf('5e6f7a8b', 2);
+    const { shared, waits, clock } = clientWithHeldWaits();
+
+    const socket = shared.getWebsocketCredentials(SERVER);
+    await until(() => waits.length === 1, "the websocket request's wait");
+    await shared.getBackup('5e6f7a8b', uuid(2));
+
+    expect(waits.map((wait) => wait.ms)).toEqual([3_125]);
+    clock.now += 3_125;
+    waits[0]!.done();
+    await socket;
   });
 
   it('counts a repeated DELETE answered 404 as done', async () => {

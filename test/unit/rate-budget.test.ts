@@ -35,6 +35,8 @@ describe('RateBudget', () => {
     budget.update({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0' });
     budget.reserve();
     budget.holdUntil(7_000);
+    // A shorter hold of another request, refused earlier, does not cut it short.
+    budget.holdUntil(5_000);
     expect([budget.reserve(), budget.reserve()]).toEqual([7_000, 7_000]);
     now = 7_000;
     expect(budget.reserve()).toBe(0);

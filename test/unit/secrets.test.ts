@@ -113,3 +113,15 @@ it('redacts a secret with quotes or backslashes from JSON built around it', () =
   masksOf(() => secrets.add(secret));
   expect(secrets.redact(JSON.stringify({ name: `copied ${secret} here` }))).toBe('{"name":"copied *** here"}');
 });
+
+it('hides the rest of a token whose common header part is a known secret', () => {
+  const header = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9';
+  masksOf(() => secrets.add(`${header}.eyJzdWIiOiJrbm93biJ9.a25vd24tc2lnbmF0dXJl`));
+  expect(secrets.scrub(`other token ${header}.eyJzdWIiOiJvdGhlciJ9.b3RoZXItc2lnbmF0dXJl here`)).toBe('other token *** here');
+});
+
+it("keeps an S3 credential's plain parts (date, region, aws4_request) readable in outside text", () => {
+  masksOf(() => secrets.addUrl('https://b.s3.amazonaws.com/x?X-Amz-Credential=AKIAFRAGMENTKEY00001%2F20261126%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc'));
+  expect(secrets.scrub('scope 20261126/us-east-1/s3/aws4_request of AKIAFRAGMENTKEY00001')).toBe('scope 20261126/us-east-1/s3/aws4_request of ***');
+});
+

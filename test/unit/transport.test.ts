@@ -149,7 +149,7 @@ describe('HTTP(S)_PROXY and NO_PROXY', () => {
   it('takes a proxy variable without a scheme as http://, credentials included (as curl does)', async () => {
     const panelPort = await startPanel();
     const proxy = await startProxy();
-    vi.stubEnv('HTTP_PROXY', `builder:n0-scheme-pass@127.0.0.1:${proxy.port}`);
+    vi.stubEnv('HTTP_PROXY', `builder:n0-scheme-p%40ss@127.0.0.1:${proxy.port}`);
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
     const res = await transport.request(get(`http://panel.invalid:${panelPort}/`));
@@ -157,8 +157,14 @@ describe('HTTP(S)_PROXY and NO_PROXY', () => {
     stdout.mockRestore();
 
     expect(res.status).toBe(200);
-    expect(proxy.requests[0]?.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('builder:n0-scheme-pass').toString('base64')}`);
-    expect(masks).toContain('::add-mask::n0-scheme-pass\n');
+    expect(proxy.requests[0]?.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('builder:n0-scheme-p@ss').toString('base64')}`);
+    expect(masks).toContain('::add-mask::n0-scheme-p@ss\n');
+  });
+
+  it('refuses a proxy of another scheme (socks5://), naming the variables, before any connection', async () => {
+    vi.stubEnv('HTTPS_PROXY', 'socks5://user:s0cks-pass@127.0.0.1:1080');
+    const error: unknown = await transport.request(get('https://panel.invalid/api/client')).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('the proxy in HTTPS_PROXY/HTTP_PROXY uses socks5://; only http:// and https:// proxies are supported.');
   });
 
   it('says the proxy wants credentials when it answers the CONNECT with 407, and never tries again', async () => {

@@ -48,7 +48,13 @@ export async function openServerSocket(options: ServerSocketOptions): Promise<Se
   const url = checkSocketUrl(credentials.socket, options.allowInsecureHttp);
   const claims = decodeTokenClaims(credentials.token);
   options.checkClaims?.(claims);
-  const dispatcher = options.dispatcherFor?.(httpForm(url));
+  let dispatcher: Dispatcher | undefined;
+  try {
+    dispatcher = options.dispatcherFor?.(httpForm(url));
+  } catch (error) {
+    // A proxy setting the transport cannot use (HTTPS_PROXY with socks5://, say).
+    throw new WebsocketUnavailableError('failed', (error as Error).message, { cause: error });
+  }
   const origins = socketOrigins(claims, options.panelUrl);
   for (const [index, origin] of origins.entries()) {
     try {
