@@ -31593,7 +31593,7 @@ class NetworkError extends Error {
         super(message, options);
         this.name = 'NetworkError';
         this.kind = kind;
-        this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth'].includes(kind);
+        this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth', 'invalid-request'].includes(kind);
     }
 }
 const DESCRIPTIONS = {
@@ -31605,6 +31605,7 @@ const DESCRIPTIONS = {
     tls: 'the TLS handshake failed',
     proxy: 'the proxy would not open a tunnel to it',
     'proxy-auth': 'the proxy asked for credentials (407 Proxy Authentication Required)',
+    'invalid-request': 'the request could not be sent as given (a header or the URL holds something HTTP cannot carry)',
     aborted: 'the request was cancelled',
     other: 'the request failed',
 };
@@ -31627,6 +31628,8 @@ function toNetworkError(error, target) {
         kind = 'aborted';
     else if (code === 'ECONNREFUSED')
         kind = 'refused';
+    else if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN')
+        kind = 'invalid-request';
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
         kind = 'dns';
     else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT')
@@ -34292,8 +34295,9 @@ function decideRetry(kind, outcome, state, limits, now, random) {
         const delayMs = asked !== undefined && asked <= limits.maxDelayMs ? asked : backoffDelay(state.attempt, limits, random);
         return { retry: true, delayMs, reason: `server error ${status}` };
     }
-    // A certificate or missing proxy credentials do not fix themselves between attempts.
-    if (outcome.kind === 'aborted' || outcome.kind === 'tls' || outcome.kind === 'proxy-auth')
+    // A certificate, missing proxy credentials or a request that cannot be built do not fix
+    // themselves between attempts.
+    if (['aborted', 'tls', 'proxy-auth', 'invalid-request'].includes(outcome.kind))
         return { retry: false };
     if (outcome.sent && kind === 'once')
         return { retry: false, reason: 'not safe to repeat' };

@@ -12,6 +12,7 @@ export type NetworkErrorKind =
   | 'tls'
   | 'proxy'
   | 'proxy-auth'
+  | 'invalid-request'
   | 'aborted'
   | 'other';
 
@@ -22,7 +23,7 @@ export class NetworkError extends Error {
     super(message, options);
     this.name = 'NetworkError';
     this.kind = kind;
-    this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth'].includes(kind);
+    this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth', 'invalid-request'].includes(kind);
   }
 }
 
@@ -35,6 +36,7 @@ const DESCRIPTIONS: Record<NetworkErrorKind, string> = {
   tls: 'the TLS handshake failed',
   proxy: 'the proxy would not open a tunnel to it',
   'proxy-auth': 'the proxy asked for credentials (407 Proxy Authentication Required)',
+  'invalid-request': 'the request could not be sent as given (a header or the URL holds something HTTP cannot carry)',
   aborted: 'the request was cancelled',
   other: 'the request failed',
 };
@@ -55,6 +57,7 @@ export function toNetworkError(error: unknown, target: string): NetworkError {
   }
   if (err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') kind = 'aborted';
   else if (code === 'ECONNREFUSED') kind = 'refused';
+  else if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') kind = 'invalid-request';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') kind = 'dns';
   else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') kind = 'connect-timeout';
   else if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') kind = 'response-timeout';

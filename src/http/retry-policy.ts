@@ -99,8 +99,9 @@ export function decideRetry(
     const delayMs = asked !== undefined && asked <= limits.maxDelayMs ? asked : backoffDelay(state.attempt, limits, random);
     return { retry: true, delayMs, reason: `server error ${status}` };
   }
-  // A certificate or missing proxy credentials do not fix themselves between attempts.
-  if (outcome.kind === 'aborted' || outcome.kind === 'tls' || outcome.kind === 'proxy-auth') return { retry: false };
+  // A certificate, missing proxy credentials or a request that cannot be built do not fix
+  // themselves between attempts.
+  if (['aborted', 'tls', 'proxy-auth', 'invalid-request'].includes(outcome.kind)) return { retry: false };
   if (outcome.sent && kind === 'once') return { retry: false, reason: 'not safe to repeat' };
   if (state.attempt >= limits.maxAttempts) return { retry: false, reason: 'attempts exhausted' };
   return { retry: true, delayMs: backoffDelay(state.attempt, limits, random), reason: `network error (${outcome.kind})` };

@@ -41,6 +41,7 @@ describe('decideRetry', () => {
   it('repeats even a once-only POST after a proxy refused the tunnel, but not when it wants credentials', () => {
     expect(decide('once', network('proxy', false)).retry).toBe(true);
     expect(decide('read', network('proxy-auth', false)).retry).toBe(false);
+    expect(decide('read', network('invalid-request', false)).retry).toBe(false);
   });
 
   it('stops after maxAttempts', () => {

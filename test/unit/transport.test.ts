@@ -216,6 +216,17 @@ describe('HTTP(S)_PROXY and NO_PROXY', () => {
   });
 });
 
+describe('requests that cannot be sent', () => {
+  it('names a header value HTTP cannot carry as such, never sent', async () => {
+    const panelPort = await startPanel();
+    const request = get(`http://127.0.0.1:${panelPort}/api/client`);
+    const error = await failure(transport.request({ ...request, headers: { ...request.headers, 'x-id': 'ab\u200bcd' } }));
+    expect(error.kind).toBe('invalid-request');
+    expect(error.sent).toBe(false);
+    expect(error.message).toContain('could not be sent as given');
+  });
+});
+
 describe('timeouts', () => {
   it('gives up on a server that accepts the request but never answers (response timeout)', async () => {
     const port = await listen(createServer(() => undefined));
