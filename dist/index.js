@@ -36534,6 +36534,14 @@ async function runOperation(ctx) {
 
 
 const APPLICATION_KEY_MESSAGE = 'application API key';
+const PROXY_HINT = 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.';
+/** What to do about a request that got no answer, where it is not reachability. */
+const NETWORK_HINTS = {
+    tls: 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.',
+    'invalid-request': 'Check headers and panel-url for characters HTTP cannot carry (an invisible one copied along, or one beyond Latin-1).',
+    proxy: PROXY_HINT,
+    'proxy-auth': PROXY_HINT,
+};
 /** The advice for a panel error: what it means for this user and what to do next. */
 function panelErrorHint(error) {
     const { status, code, detail } = error;
@@ -36590,11 +36598,7 @@ function describeFailure(error, context) {
         return `${where}the panel refused ${error.request.method} ${error.request.path} with ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail}${hint ? `\n${hint}` : ''}`;
     }
     if (error instanceof NetworkError) {
-        const hint = error.kind === 'tls'
-            ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
-            : error.kind === 'proxy' || error.kind === 'proxy-auth'
-                ? 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.'
-                : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
+        const hint = NETWORK_HINTS[error.kind] ?? 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
         return `${where}could not talk to the panel: ${error.message}\n${hint}`;
     }
     if (error instanceof UnexpectedResponseError) {

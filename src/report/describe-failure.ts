@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import { InputError } from '../inputs/parse-inputs.js';
 import { NetworkError } from '../http/network-error.js';
+import type { NetworkErrorKind } from '../http/network-error.js';
 import { PanelError } from '../panel/errors.js';
 import { UnexpectedResponseError } from '../panel/parse.js';
 
@@ -10,6 +11,16 @@ export interface FailureContext {
 }
 
 const APPLICATION_KEY_MESSAGE = 'application API key';
+
+const PROXY_HINT = 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.';
+
+/** What to do about a request that got no answer, where it is not reachability. */
+const NETWORK_HINTS: Partial<Record<NetworkErrorKind, string>> = {
+  tls: 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.',
+  'invalid-request': 'Check headers and panel-url for characters HTTP cannot carry (an invisible one copied along, or one beyond Latin-1).',
+  proxy: PROXY_HINT,
+  'proxy-auth': PROXY_HINT,
+};
 
 /** The advice for a panel error: what it means for this user and what to do next. */
 export function panelErrorHint(error: PanelError): string {
@@ -60,12 +71,7 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return `${where}the panel refused ${error.request.method} ${error.request.path} with ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail}${hint ? `\n${hint}` : ''}`;
   }
   if (error instanceof NetworkError) {
-    const hint =
-      error.kind === 'tls'
-        ? 'Check the panel certificate; a private CA can be trusted with NODE_EXTRA_CA_CERTS.'
-        : error.kind === 'proxy' || error.kind === 'proxy-auth'
-          ? 'Check the proxy settings: HTTPS_PROXY/HTTP_PROXY (credentials go in the URL, http://user:password@host:port) and NO_PROXY for hosts to reach directly.'
-          : 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
+    const hint = NETWORK_HINTS[error.kind] ?? 'Check panel-url and that this runner can reach the panel (firewall, proxy settings in HTTPS_PROXY/NO_PROXY).';
     return `${where}could not talk to the panel: ${error.message}\n${hint}`;
   }
   if (error instanceof UnexpectedResponseError) {

@@ -220,6 +220,9 @@ describe('describeFailure', () => {
     expect(describeFailure(new UnexpectedResponseError('the server is not JSON'), context)).toBe(
       "Server 1a2b3c4d: the panel's answer was not understood: the server is not JSON. Is panel-url the panel's base address (without /api)?",
     );
+    expect(describeFailure(new NetworkError('invalid-request', 'GET https://p/api/client: the request could not be sent as given.'), context)).toContain(
+      'Check headers and panel-url for characters HTTP cannot carry',
+    );
   });
 });
 
