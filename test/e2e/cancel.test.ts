@@ -35,6 +35,25 @@ it.each(['SIGINT', 'SIGTERM'] as const)('on %s exits within 2 s, non-zero, namin
   expect(run.outputs.status).toBe('pending');
   expect(run.errors[0]).toContain(`cancelled by ${signal}`);
   expect(run.errors[0]).toContain(`Backup ${uuid} ('cancel-me') is still running on the panel`);
+  expect(run.stdout).toContain(`Received ${signal}: cancelling.`);
+});
+
+it('does not call a finished backup still running when cancelled while downloading it', async () => {
+  panel.sim.settings.archiveBytes = 400 * 1024 * 1024;
+  const workspace = mkdtempSync(join(tmpdir(), 'cancel-create-dl-'));
+  try {
+    const run = await act(
+      panel,
+      { name: 'done-then-cancel', 'download-path': 'dl/' },
+      { cwd: workspace, cancel: { signal: 'SIGINT', when: (stdout) => /Downloaded .* \(\d+%\)/.test(stdout) } },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('successful');
+    expect(run.errors[0]).toContain('the step was cancelled by SIGINT.');
+    expect(run.errors[0]).not.toContain('still running');
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
 });
 
 it('names the backup a cancelled create request may have started', async () => {

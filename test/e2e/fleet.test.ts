@@ -43,6 +43,8 @@ describe('fleet mode', () => {
       expect(result).toMatchObject({ ok: true, error: null, skipped: null, status: 'successful', path: null, deleted: null });
       expect(typeof result.bytes).toBe('number');
       expect(panel.sim.backup(result['backup-uuid']!)).toBeDefined();
+      expect(result.checksum).toBe(panel.sim.backup(result['backup-uuid']!)!.checksum);
+      expect(result.checksum).toMatch(/^sha1:[0-9a-f]{40}$/);
     }
     // Single-value outputs stay empty in fleet mode.
     expect(run.outputs['backup-uuid']).toBeUndefined();
@@ -261,7 +263,7 @@ describe('fleet mode', () => {
     }
     const run = await act(panel, { 'server-id': 'all', operation: 'prune', keep: '1' });
     expect(run.exitCode).toBe(0);
-    for (const result of results(run)) expect(result.deleted).toHaveLength(1);
+    for (const result of results(run)) expect(result).toMatchObject({ ok: true, error: null, skipped: null, deleted: [expect.any(String)] });
   });
 
   it('on cancellation keeps, in results and in the message, the backups it started', async () => {
@@ -280,6 +282,19 @@ describe('fleet mode', () => {
     expect(all[2]).toMatchObject({ 'server-id': third.identifier, ok: false, 'backup-uuid': null, error: `Server ${third.identifier}: not run (the step ended first).` });
     expect(run.errors[0]).toMatch(/^the step was cancelled by SIGINT\. Still running on the panel, and will finish on their own/);
     expect(panel.sim.requests.filter((r) => r.route === 'backups.create')).toHaveLength(2);
+  });
+
+  it('on cancellation does not call a backup that already finished still running', async () => {
+    panel.sim.server(second.identifier).backupOutcome = 'stuck';
+    const run = await act(panel, { 'server-id': `${panel.server.identifier},${second.identifier}`, 'wait-strategy': 'poll' }, {
+      cancel: { signal: 'SIGINT', when: (stdout) => stdout.includes(`[${second.identifier}] Waiting`) && new RegExp(`\\[${panel.server.identifier}\\] Backup \\S+ finished after`).test(stdout) },
+    });
+    expect(run.exitCode).toBe(1);
+    const [done, stuck] = results(run);
+    expect(done).toMatchObject({ status: 'successful' });
+    expect(stuck).toMatchObject({ ok: false, status: 'pending' });
+    expect(run.errors[0]).toContain(`server ${second.identifier}: backup ${stuck!['backup-uuid']}`);
+    expect(run.errors[0]).not.toContain(done!['backup-uuid']!);
   });
 
   it('on cancellation names the servers whose create request was unanswered', async () => {

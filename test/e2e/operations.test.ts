@@ -108,6 +108,13 @@ describe('download (URL)', () => {
     expect(run.errors[0]).toMatch(/is failed; only a successful backup can be downloaded/);
     expect(run.outputs['download-url']).toBeUndefined();
     expect(countRoute(panel, 'backups.download')).toBe(0);
+
+    const running = panel.sim.addBackup(panel.server.identifier, { name: 'busy', state: 'pending' });
+    const again = await act(panel, { operation: 'download', 'backup-id': running.uuid });
+    expect(again.exitCode).toBe(1);
+    expect(again.errors[0]).toMatch(/is still running; only a successful backup can be downloaded\. Wait for it to finish/);
+    expect(again.outputs['download-url']).toBeUndefined();
+    expect(countRoute(panel, 'backups.download')).toBe(0);
   });
 });
 

@@ -168,6 +168,26 @@ describe('prune', () => {
     expect(panel.sim.requests.length).toBe(0);
   });
 
+  it('with nothing to delete, sets deleted to an empty JSON array and says how many backups matched', async () => {
+    add(ours(1), daysAgo(1));
+    add('manual one', daysAgo(3));
+    const run = await act(panel, { operation: 'prune', keep: '5' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.deleted).toBe('[]');
+    expect(run.stdout).toMatch(/Retention: 1 of 2 backup\(s\) match .*; 0 to delete\./);
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
+  it('refuses, before any delete, when the key cannot delete backups', async () => {
+    add(ours(1), daysAgo(5));
+    add(ours(2), daysAgo(1));
+    const { apiKey } = panel.sim.addUser({ permissions: ['backup.read'] });
+    const run = await act(panel, { operation: 'prune', keep: '1' }, { apiKey });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/lacks the backup\.delete permission, which is needed to delete backups/);
+    expect(countRoute(panel, 'backups.delete')).toBe(0);
+  });
+
   it('dry-run lists what would go and deletes nothing', async () => {
     const a = add(ours(1), daysAgo(5));
     add(ours(2), daysAgo(1));

@@ -70,3 +70,53 @@ it('keeps results current while the servers are still being worked on', async ()
   await running;
   await transport.close();
 });
+
+it('shows a server as done in results the moment it is done, while another is still in flight', async () => {
+  const sim = await startSimulator();
+  close = () => sim.close();
+  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
+  // Whichever server is read first hangs there; the other one finishes meanwhile.
+  sim.fault({ route: 'server.view', kind: 'delay', ms: 30_000, times: 1 });
+  const inputs: Partial<Record<InputName, string>> = {
+    'panel-url': sim.panelUrl,
+    'api-key': sim.apiKey,
+    'server-id': servers.map((server) => server.identifier).join(','),
+    'allow-insecure-http': 'true',
+    wait: 'false',
+  };
+  const { settings } = parseInputs((name) => inputs[name] ?? '');
+  const abort = new AbortController();
+  const transport = new HttpTransport({ userAgent: 'pterodactyl-backup-action/test' });
+  const client = new PanelClient({ baseUrl: settings.panelUrl, apiKey: settings.apiKey, headers: {}, transport, signal: abort.signal });
+  const outputs = new OutputCollector();
+  const running = runFleet(
+    {
+      settings,
+      client,
+      transport,
+      workflow: { repository: 'octo/site', sha: 'abc1234def', runId: 1, runAttempt: 1, workspace: process.cwd() },
+      signal: abort.signal,
+      now: Date.now,
+      sleep: (ms) => sleep(ms, abort.signal),
+    },
+    outputs,
+    newRunReport(Date.now()),
+    recordingLog(),
+  ).catch((error: unknown) => error);
+
+  const results = () => JSON.parse(outputs.get('results') ?? '[]') as Array<{ ok: boolean; error: string | null; status: string | null }>;
+  const deadline = Date.now() + 10_000;
+  while (sim.requests.filter((request) => request.route === 'backups.create').length < 1) {
+    if (Date.now() > deadline) throw new Error('no create was sent');
+    await tick(20);
+  }
+  while (!results().some((result) => result.ok)) {
+    if (Date.now() > deadline) throw new Error(`results never showed the finished server as done: ${outputs.get('results')}`);
+    await tick(20);
+  }
+  expect(results().filter((result) => result.ok)).toEqual([expect.objectContaining({ ok: true, error: null, status: 'pending' })]);
+  abort.abort(new Error('cancelled'));
+  await running;
+  await transport.close();
+});
+
