@@ -31596,6 +31596,13 @@ class NetworkError extends Error {
         this.sent = !['refused', 'dns', 'connect-timeout', 'tls', 'proxy', 'proxy-auth', 'invalid-request'].includes(kind);
     }
 }
+/**
+ * Failures that another attempt cannot mend: a certificate, missing proxy credentials, a request
+ * HTTP cannot carry. (A cancellation is not retried either, but for another reason.)
+ */
+function isLastingFailure(kind) {
+    return kind === 'tls' || kind === 'proxy-auth' || kind === 'invalid-request';
+}
 const DESCRIPTIONS = {
     refused: 'the connection was refused',
     dns: 'the host name could not be resolved',
@@ -32371,80 +32378,6 @@ function hasPermission(permissions, permission) {
     return permissions.includes(permission) || (permissions.includes('*') && !permission.startsWith('admin'));
 }
 
-;// CONCATENATED MODULE: ./src/retention/name-match.ts
-function globToRegExp(glob) {
-    let source = '';
-    for (const char of glob) {
-        if (char === '*')
-            source += '[\\s\\S]*';
-        else if (char === '?')
-            source += '[\\s\\S]';
-        else
-            source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    return new RegExp(`^${source}$`, 'u');
-}
-function compileNameMatcher(lines) {
-    const include = [];
-    const exclude = [];
-    for (const line of lines) {
-        if (line.startsWith('!'))
-            exclude.push(globToRegExp(line.slice(1)));
-        else
-            include.push(globToRegExp(line));
-    }
-    return (name) => (include.length === 0 || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
-}
-/** Every name matches (choosing `latest` or a recent backup with an empty `retention-match`). */
-const matchEveryName = () => true;
-
-;// CONCATENATED MODULE: ./src/retention/deletion-matcher.ts
-
-
-
-/**
- * The names that rotation and retention may delete. An empty `retention-match` means only the
- * names this action gives by default in this repository (`<owner/repo>@*`), so backups made by
- * hand or by other repositories are never touched; a `retention-match` of only `!` lines takes
- * its exclusions from that default.
- */
-function deletionMatcher(settings, workflow) {
-    const lines = settings.retentionMatch;
-    const listed = `retention-match (${lines.join(', ')})`;
-    if (lines.some((line) => !line.startsWith('!')))
-        return { matches: compileNameMatcher(lines), description: listed };
-    // Empty, or only `!` lines: those narrow the default; they never widen deletion to every backup.
-    const pattern = defaultRetentionPattern(workflow);
-    if (!pattern) {
-        return { matches: () => false, description: 'the default <owner/repo>@* (no repository known outside GitHub Actions, so nothing)' };
-    }
-    if (lines.length === 0)
-        return { matches: compileNameMatcher([pattern]), description: `the default ${pattern}` };
-    return { matches: compileNameMatcher([pattern, ...lines]), description: `the default ${pattern} without the exclusions of ${listed}` };
-}
-/** The names that `latest` and `skip-if-newer-than` may choose: every backup unless `retention-match` is set. */
-function choosingMatcher(settings) {
-    return settings.retentionMatch.length > 0 ? compileNameMatcher(settings.retentionMatch) : matchEveryName;
-}
-/** Whether any retention rule is set. */
-function hasRetentionRule(settings) {
-    return hasRetentionRules(settings.retention);
-}
-/**
- * Outside GitHub Actions (no repository) an empty `retention-match`, or one of only `!` lines,
- * matches nothing for deleting. For `prune`, whose whole job is deleting, that is an input error;
- * for retention or rotate on `create`, a warning.
- */
-function checkDeletionScope(settings, workflow) {
-    const deletes = settings.operation === 'prune' || (settings.operation === 'create' && (settings.rotate || hasRetentionRule(settings)));
-    if (!deletes || workflow.repository || settings.retentionMatch.some((line) => !line.startsWith('!')))
-        return {};
-    const why = 'retention-match is empty (or only excludes), and its default <owner/repo>@* needs GITHUB_REPOSITORY, which is not set outside GitHub Actions, so nothing could be deleted';
-    if (settings.operation === 'prune')
-        return { error: `${why}. Set retention-match to the names prune may delete, e.g. 'nightly-*'.` };
-    return { warning: `${why}: retention and rotate delete nothing in this run. Set retention-match to change that.` };
-}
-
 ;// CONCATENATED MODULE: ./src/format.ts
 /** `1.5 GiB`, `12.0 MiB`, `512 B`: a size in binary units. */
 function formatBytes(bytes) {
@@ -33086,6 +33019,7 @@ function tapUpgrade(dispatcher, tap) {
 
 
 
+
 /**
  * One WebSocket connection to the daemon (undici's WebSocket, which sends the `Origin` given in
  * `headers`). `open` resolves once upgraded; a refused upgrade or connection becomes a
@@ -33147,7 +33081,7 @@ class SocketConnection {
                 if (!settled)
                     settle(upgradeFailure(tap, options, `closed with code ${event.code}`));
                 else
-                    connection.ended(`the daemon closed the connection (code ${event.code}${event.reason ? ` "${clean(event.reason)}"` : ''})`);
+                    connection.ended(`the daemon closed the connection (code ${event.code}${event.reason ? ` "${errorText(event.reason)}"` : ''})`);
             });
         });
     }
@@ -33201,7 +33135,7 @@ class SocketConnection {
 function upgradeFailure(tap, options, undiciMessage) {
     const target = `${options.url.protocol}//${options.url.host}${options.url.pathname}`;
     if (tap.status !== undefined && tap.status !== 101) {
-        const statusText = tap.statusText ? clean(tap.statusText) : '';
+        const statusText = tap.statusText ? errorText(tap.statusText) : '';
         const answer = `${tap.status}${statusText ? ` ${statusText}` : ''}${bodyDetail(tap.body, statusText)}`;
         if (tap.status === 401 || tap.status === 403) {
             // gorilla's CheckOrigin failure is a plain 403 (Wings: router/websocket/websocket.go `GetHandler`).
@@ -33215,7 +33149,7 @@ function upgradeFailure(tap, options, undiciMessage) {
         const reason = ['refused', 'dns', 'connect-timeout', 'reset', 'response-timeout'].includes(error.kind) ? 'refused' : 'failed';
         return new WebsocketUnavailableError(reason, secrets.redact(error.message), { cause: tap.error });
     }
-    return new WebsocketUnavailableError('failed', `the websocket at ${target} could not be opened: ${clean(undiciMessage)}`);
+    return new WebsocketUnavailableError('failed', `the websocket at ${target} could not be opened: ${errorText(undiciMessage)}`);
 }
 /** ` ("Too many open websocket connections.")` from a JSON `{"error": ...}` or a short text body. */
 function bodyDetail(body, statusText) {
@@ -33231,11 +33165,8 @@ function bodyDetail(body, statusText) {
     catch {
         // Plain text, e.g. gorilla's "Forbidden".
     }
-    detail = clean(detail.split('\n')[0] ?? '').slice(0, 120);
+    detail = errorText(detail.split('\n')[0] ?? '').slice(0, 120);
     return detail && detail.toLowerCase() !== statusText.toLowerCase() ? ` ("${detail}")` : '';
-}
-function clean(text) {
-    return secrets.oneLine(text, 200);
 }
 
 ;// CONCATENATED MODULE: ./src/wait/websocket/origin.ts
@@ -33979,6 +33910,76 @@ function slotsHeld(backups) {
     return backups.filter((backup) => backupState(backup) !== 'failed').length;
 }
 
+;// CONCATENATED MODULE: ./src/retention/name-match.ts
+function globToRegExp(glob) {
+    let source = '';
+    for (const char of glob) {
+        if (char === '*')
+            source += '[\\s\\S]*';
+        else if (char === '?')
+            source += '[\\s\\S]';
+        else
+            source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(`^${source}$`, 'u');
+}
+function compileNameMatcher(lines) {
+    const include = [];
+    const exclude = [];
+    for (const line of lines) {
+        if (line.startsWith('!'))
+            exclude.push(globToRegExp(line.slice(1)));
+        else
+            include.push(globToRegExp(line));
+    }
+    return (name) => (include.length === 0 || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
+}
+/** Every name matches (choosing `latest` or a recent backup with an empty `retention-match`). */
+const matchEveryName = () => true;
+
+;// CONCATENATED MODULE: ./src/retention/deletion-matcher.ts
+
+
+
+/**
+ * The names that rotation and retention may delete. An empty `retention-match` means only the
+ * names this action gives by default in this repository (`<owner/repo>@*`), so backups made by
+ * hand or by other repositories are never touched; a `retention-match` of only `!` lines takes
+ * its exclusions from that default.
+ */
+function deletionMatcher(settings, workflow) {
+    const lines = settings.retentionMatch;
+    const listed = `retention-match (${lines.join(', ')})`;
+    if (lines.some((line) => !line.startsWith('!')))
+        return { matches: compileNameMatcher(lines), description: listed };
+    // Empty, or only `!` lines: those narrow the default; they never widen deletion to every backup.
+    const pattern = defaultRetentionPattern(workflow);
+    if (!pattern) {
+        return { matches: () => false, description: 'the default <owner/repo>@* (no repository known outside GitHub Actions, so nothing)' };
+    }
+    if (lines.length === 0)
+        return { matches: compileNameMatcher([pattern]), description: `the default ${pattern}` };
+    return { matches: compileNameMatcher([pattern, ...lines]), description: `the default ${pattern} without the exclusions of ${listed}` };
+}
+/** The names that `latest` and `skip-if-newer-than` may choose: every backup unless `retention-match` is set. */
+function choosingMatcher(settings) {
+    return settings.retentionMatch.length > 0 ? compileNameMatcher(settings.retentionMatch) : matchEveryName;
+}
+/**
+ * Outside GitHub Actions (no repository) an empty `retention-match`, or one of only `!` lines,
+ * matches nothing for deleting. For `prune`, whose whole job is deleting, that is an input error;
+ * for retention or rotate on `create`, a warning.
+ */
+function checkDeletionScope(settings, workflow) {
+    const deletes = settings.operation === 'prune' || (settings.operation === 'create' && (settings.rotate || hasRetentionRules(settings.retention)));
+    if (!deletes || workflow.repository || settings.retentionMatch.some((line) => !line.startsWith('!')))
+        return {};
+    const why = 'retention-match is empty (or only excludes), and its default <owner/repo>@* needs GITHUB_REPOSITORY, which is not set outside GitHub Actions, so nothing could be deleted';
+    if (settings.operation === 'prune')
+        return { error: `${why}. Set retention-match to the names prune may delete, e.g. 'nightly-*'.` };
+    return { warning: `${why}: retention and rotate delete nothing in this run. Set retention-match to change that.` };
+}
+
 ;// CONCATENATED MODULE: ./src/retention/calendar.ts
 /**
  * Calendar buckets for `keep-daily`, `keep-weekly` and `keep-monthly`, always in UTC
@@ -34236,6 +34237,7 @@ function warnWhenAtLimit(ctx, server, remaining) {
 }
 
 ;// CONCATENATED MODULE: ./src/http/retry-policy.ts
+
 const DEFAULT_RETRY_LIMITS = {
     maxAttempts: 5,
     baseDelayMs: 1_000,
@@ -34295,9 +34297,7 @@ function decideRetry(kind, outcome, state, limits, now, random) {
         const delayMs = asked !== undefined && asked <= limits.maxDelayMs ? asked : backoffDelay(state.attempt, limits, random);
         return { retry: true, delayMs, reason: `server error ${status}` };
     }
-    // A certificate, missing proxy credentials or a request that cannot be built do not fix
-    // themselves between attempts.
-    if (['aborted', 'tls', 'proxy-auth', 'invalid-request'].includes(outcome.kind))
+    if (outcome.kind === 'aborted' || isLastingFailure(outcome.kind))
         return { retry: false };
     if (outcome.sent && kind === 'once')
         return { retry: false, reason: 'not safe to repeat' };
@@ -35256,7 +35256,7 @@ function networkFailure(error, url, idleTimeoutMs, bytes = 0) {
     if (bytes > 0)
         reason += ` after ${formatBytes(bytes)}`;
     return {
-        type: network.kind === 'tls' || network.kind === 'proxy-auth' ? 'final' : 'retry',
+        type: isLastingFailure(network.kind) ? 'final' : 'retry',
         reason,
         hint: unreachable(network) ? 'The runner must reach the node itself (its FQDN and daemon port, which the panel puts into the URL), not only the panel.' : undefined,
     };
@@ -35464,7 +35464,7 @@ async function createOperation(ctx) {
     if (server.backupLimit === 0) {
         throw new ActionError("backups are disabled on this server: its backup limit is 0. Ask the panel's administrator to raise the limit.");
     }
-    if (settings.rotate || hasRetentionRule(settings))
+    if (settings.rotate || hasRetentionRules(settings.retention))
         ctx.outputs.startDeleted();
     warnAboutLimitOfOne(ctx, server);
     const name = settings.name ?? defaultBackupName(ctx.workflow);
@@ -35507,14 +35507,14 @@ async function createAndWait(ctx, server, request, described, { clock, deadline,
     }
     if (!waiter) {
         log.info('Not waiting (wait: false): the backup is running; status is pending.');
-        if (hasRetentionRule(settings))
+        if (hasRetentionRules(settings.retention))
             log.warning('Retention is skipped with wait: false: nothing is deleted before the new backup is known to have succeeded.');
         return;
     }
     const finished = await waiter.wait(backup, deadline);
     report(ctx, finished);
     await deliverArchive(ctx, server, finished);
-    if (hasRetentionRule(settings))
+    if (hasRetentionRules(settings.retention))
         await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
 function report(ctx, backup) {
@@ -35528,7 +35528,7 @@ function checkPermissions(ctx, server) {
         requirePermission(server, 'backup.read', 'read backups (to wait, or for skip-if-newer-than)');
     if (settings.downloadPath !== undefined)
         requirePermission(server, 'backup.download', 'download the archive (download-path)');
-    if (settings.rotate || hasRetentionRule(settings))
+    if (settings.rotate || hasRetentionRules(settings.retention))
         requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
     if (settings.locked && hasPermission(server.permissions, 'backup.delete') === false) {
         ctx.log.warning("locked will be ignored: the key's user lacks backup.delete, without which the panel creates the backup unlocked.");
@@ -35541,7 +35541,7 @@ async function dryRun(ctx, server, described, name) {
     log.info(note);
     ctx.report.notes.push(note);
     const rotated = settings.rotate ? await previewRotation(ctx, server) : new Set();
-    if (hasRetentionRule(settings)) {
+    if (hasRetentionRules(settings.retention)) {
         await applyRetention(ctx, { server, protectedUuids: new Set(), alreadyDeleted: rotated, pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
     }
 }
@@ -35787,26 +35787,27 @@ const OUTCOME_READ_EVERY_MS = 1_000;
 async function awaitRestoreOutcome(ctx, notBefore) {
     const until = ctx.now() + OUTCOME_GRACE_MS;
     for (;;) {
-        let outcome;
+        let unreadable;
         try {
             const entries = await readRestoreEntries(ctx);
             if (entries === undefined)
                 return 'unknown';
-            outcome = outcomeFrom(entries, notBefore);
+            const outcome = outcomeFrom(entries, notBefore);
+            if (outcome !== 'unknown')
+                return outcome;
         }
         catch (error) {
             // The restore has finished: a log that cannot be read now (5xx, network) makes the outcome
             // unknown, which still starts the server again, rather than failing the step as if it had not.
             if (!isPassingReadFailure(error))
                 throw error;
-            if (ctx.now() >= until) {
-                ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${error.message}`);
-                return 'unknown';
-            }
-            outcome = 'unknown';
+            unreadable = error;
         }
-        if (outcome !== 'unknown' || ctx.now() >= until)
-            return outcome;
+        if (ctx.now() >= until) {
+            if (unreadable)
+                ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${unreadable.message}`);
+            return 'unknown';
+        }
         await ctx.sleep(Math.min(OUTCOME_READ_EVERY_MS, until - ctx.now()));
     }
 }
@@ -37437,11 +37438,11 @@ async function run() {
         catch (error) {
             // The runner's output file is missing or unwritable: still fail with a message, never
             // reject, and never in place of the failure that ended the run.
-            const unwritten = `the step's outputs could not be written (${error.message}); GITHUB_OUTPUT must name a writable file.`;
+            const why = `outputs could not be written (${error.message}); GITHUB_OUTPUT must name a writable file.`;
             if (report.error === undefined)
-                fail(new ActionError(unwritten));
+                fail(new ActionError(`the step's ${why}`));
             else
-                log.warning(unwritten.charAt(0).toUpperCase() + unwritten.slice(1));
+                log.warning(`The step's ${why}`);
         }
         if (shouldWriteSummary(settings))
             await writeSummary(report, now());

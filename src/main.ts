@@ -111,9 +111,9 @@ export async function run(): Promise<void> {
     } catch (error) {
       // The runner's output file is missing or unwritable: still fail with a message, never
       // reject, and never in place of the failure that ended the run.
-      const unwritten = `the step's outputs could not be written (${(error as Error).message}); GITHUB_OUTPUT must name a writable file.`;
-      if (report.error === undefined) fail(new ActionError(unwritten));
-      else log.warning(unwritten.charAt(0).toUpperCase() + unwritten.slice(1));
+      const why = `outputs could not be written (${(error as Error).message}); GITHUB_OUTPUT must name a writable file.`;
+      if (report.error === undefined) fail(new ActionError(`the step's ${why}`));
+      else log.warning(`The step's ${why}`);
     }
     if (shouldWriteSummary(settings)) await writeSummary(report, now());
     await transport.close();

@@ -4,7 +4,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
 import { formatBytes, formatElapsed } from '../format.js';
-import { toNetworkError } from '../http/network-error.js';
+import { isLastingFailure, toNetworkError } from '../http/network-error.js';
 import type { NetworkError } from '../http/network-error.js';
 import { describeTarget } from '../http/transport.js';
 import type { HttpTransport } from '../http/transport.js';
@@ -322,7 +322,7 @@ function networkFailure(error: unknown, url: URL, idleTimeoutMs: number, bytes =
   reason = scrub(reason.replace(/\.$/, ''), url);
   if (bytes > 0) reason += ` after ${formatBytes(bytes)}`;
   return {
-    type: network.kind === 'tls' || network.kind === 'proxy-auth' ? 'final' : 'retry',
+    type: isLastingFailure(network.kind) ? 'final' : 'retry',
     reason,
     hint: unreachable(network) ? 'The runner must reach the node itself (its FQDN and daemon port, which the panel puts into the URL), not only the panel.' : undefined,
   };

@@ -27,6 +27,14 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * Failures that another attempt cannot mend: a certificate, missing proxy credentials, a request
+ * HTTP cannot carry. (A cancellation is not retried either, but for another reason.)
+ */
+export function isLastingFailure(kind: NetworkErrorKind): boolean {
+  return kind === 'tls' || kind === 'proxy-auth' || kind === 'invalid-request';
+}
+
 const DESCRIPTIONS: Record<NetworkErrorKind, string> = {
   refused: 'the connection was refused',
   dns: 'the host name could not be resolved',

@@ -1,3 +1,4 @@
+import { isLastingFailure } from './network-error.js';
 import type { NetworkErrorKind } from './network-error.js';
 
 /**
@@ -99,9 +100,7 @@ export function decideRetry(
     const delayMs = asked !== undefined && asked <= limits.maxDelayMs ? asked : backoffDelay(state.attempt, limits, random);
     return { retry: true, delayMs, reason: `server error ${status}` };
   }
-  // A certificate, missing proxy credentials or a request that cannot be built do not fix
-  // themselves between attempts.
-  if (['aborted', 'tls', 'proxy-auth', 'invalid-request'].includes(outcome.kind)) return { retry: false };
+  if (outcome.kind === 'aborted' || isLastingFailure(outcome.kind)) return { retry: false };
   if (outcome.sent && kind === 'once') return { retry: false, reason: 'not safe to repeat' };
   if (state.attempt >= limits.maxAttempts) return { retry: false, reason: 'attempts exhausted' };
   return { retry: true, delayMs: backoffDelay(state.attempt, limits, random), reason: `network error (${outcome.kind})` };

@@ -167,4 +167,3 @@ function decoded(part: string): string {
     return part;
   }
 }
-

@@ -2,7 +2,7 @@ import { ActionError } from '../errors.js';
 import { defaultBackupName } from '../default-name.js';
 import { hasPermission } from '../panel/types.js';
 import type { Backup, ServerInfo } from '../panel/types.js';
-import { hasRetentionRule } from '../retention/deletion-matcher.js';
+import { hasRetentionRules } from '../inputs/settings.js';
 import { prepareWaiter } from '../wait/wait-for-backup.js';
 import type { BackupWaiter } from '../wait/wait-for-backup.js';
 import { applyRetention } from './apply-retention.js';
@@ -31,7 +31,7 @@ export async function createOperation(ctx: OperationContext): Promise<void> {
   if (server.backupLimit === 0) {
     throw new ActionError("backups are disabled on this server: its backup limit is 0. Ask the panel's administrator to raise the limit.");
   }
-  if (settings.rotate || hasRetentionRule(settings)) ctx.outputs.startDeleted();
+  if (settings.rotate || hasRetentionRules(settings.retention)) ctx.outputs.startDeleted();
   warnAboutLimitOfOne(ctx, server);
 
   const name = settings.name ?? defaultBackupName(ctx.workflow);
@@ -83,13 +83,13 @@ async function createAndWait(
   }
   if (!waiter) {
     log.info('Not waiting (wait: false): the backup is running; status is pending.');
-    if (hasRetentionRule(settings)) log.warning('Retention is skipped with wait: false: nothing is deleted before the new backup is known to have succeeded.');
+    if (hasRetentionRules(settings.retention)) log.warning('Retention is skipped with wait: false: nothing is deleted before the new backup is known to have succeeded.');
     return;
   }
   const finished = await waiter.wait(backup, deadline);
   report(ctx, finished);
   await deliverArchive(ctx, server, finished);
-  if (hasRetentionRule(settings)) await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
+  if (hasRetentionRules(settings.retention)) await applyRetention(ctx, { server, protectedUuids: new Set([finished.uuid]) });
 }
 
 function report(ctx: OperationContext, backup: Backup): void {
@@ -102,7 +102,7 @@ function checkPermissions(ctx: OperationContext, server: ServerInfo): void {
   requirePermission(server, 'backup.create', 'create backups');
   if (settings.wait || settings.skipIfNewerThanMs !== undefined) requirePermission(server, 'backup.read', 'read backups (to wait, or for skip-if-newer-than)');
   if (settings.downloadPath !== undefined) requirePermission(server, 'backup.download', 'download the archive (download-path)');
-  if (settings.rotate || hasRetentionRule(settings)) requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
+  if (settings.rotate || hasRetentionRules(settings.retention)) requirePermission(server, 'backup.delete', 'delete old backups (rotate and retention)');
   if (settings.locked && hasPermission(server.permissions, 'backup.delete') === false) {
     ctx.log.warning("locked will be ignored: the key's user lacks backup.delete, without which the panel creates the backup unlocked.");
   }
@@ -115,7 +115,7 @@ async function dryRun(ctx: OperationContext, server: ServerInfo, described: stri
   log.info(note);
   ctx.report.notes.push(note);
   const rotated = settings.rotate ? await previewRotation(ctx, server) : new Set<string>();
-  if (hasRetentionRule(settings)) {
+  if (hasRetentionRules(settings.retention)) {
     await applyRetention(ctx, { server, protectedUuids: new Set(), alreadyDeleted: rotated, pretend: { name, createdAt: new Date(ctx.now()).toISOString() } });
   }
 }

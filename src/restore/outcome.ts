@@ -25,22 +25,22 @@ const OUTCOME_READ_EVERY_MS = 1_000;
 export async function awaitRestoreOutcome(ctx: OperationContext, notBefore: number): Promise<RestoreOutcome> {
   const until = ctx.now() + OUTCOME_GRACE_MS;
   for (;;) {
-    let outcome: RestoreOutcome;
+    let unreadable: Error | undefined;
     try {
       const entries = await readRestoreEntries(ctx);
       if (entries === undefined) return 'unknown';
-      outcome = outcomeFrom(entries, notBefore);
+      const outcome = outcomeFrom(entries, notBefore);
+      if (outcome !== 'unknown') return outcome;
     } catch (error) {
       // The restore has finished: a log that cannot be read now (5xx, network) makes the outcome
       // unknown, which still starts the server again, rather than failing the step as if it had not.
       if (!isPassingReadFailure(error)) throw error;
-      if (ctx.now() >= until) {
-        ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${(error as Error).message}`);
-        return 'unknown';
-      }
-      outcome = 'unknown';
+      unreadable = error as Error;
     }
-    if (outcome !== 'unknown' || ctx.now() >= until) return outcome;
+    if (ctx.now() >= until) {
+      if (unreadable) ctx.log.warning(`The panel's activity log could not be read to confirm the restore's outcome: ${unreadable.message}`);
+      return 'unknown';
+    }
     await ctx.sleep(Math.min(OUTCOME_READ_EVERY_MS, until - ctx.now()));
   }
 }

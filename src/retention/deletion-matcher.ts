@@ -29,18 +29,13 @@ export function choosingMatcher(settings: Settings): NameMatcher {
   return settings.retentionMatch.length > 0 ? compileNameMatcher(settings.retentionMatch) : matchEveryName;
 }
 
-/** Whether any retention rule is set. */
-export function hasRetentionRule(settings: Settings): boolean {
-  return hasRetentionRules(settings.retention);
-}
-
 /**
  * Outside GitHub Actions (no repository) an empty `retention-match`, or one of only `!` lines,
  * matches nothing for deleting. For `prune`, whose whole job is deleting, that is an input error;
  * for retention or rotate on `create`, a warning.
  */
 export function checkDeletionScope(settings: Settings, workflow: WorkflowContext): { error?: string; warning?: string } {
-  const deletes = settings.operation === 'prune' || (settings.operation === 'create' && (settings.rotate || hasRetentionRule(settings)));
+  const deletes = settings.operation === 'prune' || (settings.operation === 'create' && (settings.rotate || hasRetentionRules(settings.retention)));
   if (!deletes || workflow.repository || settings.retentionMatch.some((line) => !line.startsWith('!'))) return {};
   const why =
     'retention-match is empty (or only excludes), and its default <owner/repo>@* needs GITHUB_REPOSITORY, which is not set outside GitHub Actions, so nothing could be deleted';

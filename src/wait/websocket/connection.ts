@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { toNetworkError } from '../../http/network-error.js';
 import { secrets } from '../../secrets.js';
 import { WebsocketUnavailableError } from './errors.js';
+import { errorText } from './frames.js';
 import { tapUpgrade } from './upgrade-tap.js';
 import type { UpgradeTap } from './upgrade-tap.js';
 
@@ -84,7 +85,7 @@ export class SocketConnection {
       });
       ws.addEventListener('close', (event) => {
         if (!settled) settle(upgradeFailure(tap, options, `closed with code ${event.code}`));
-        else connection.ended(`the daemon closed the connection (code ${event.code}${event.reason ? ` "${clean(event.reason)}"` : ''})`);
+        else connection.ended(`the daemon closed the connection (code ${event.code}${event.reason ? ` "${errorText(event.reason)}"` : ''})`);
       });
     });
   }
@@ -141,7 +142,7 @@ export class SocketConnection {
 function upgradeFailure(tap: UpgradeTap, options: SocketConnectionOptions, undiciMessage: string): WebsocketUnavailableError {
   const target = `${options.url.protocol}//${options.url.host}${options.url.pathname}`;
   if (tap.status !== undefined && tap.status !== 101) {
-    const statusText = tap.statusText ? clean(tap.statusText) : '';
+    const statusText = tap.statusText ? errorText(tap.statusText) : '';
     const answer = `${tap.status}${statusText ? ` ${statusText}` : ''}${bodyDetail(tap.body, statusText)}`;
     if (tap.status === 401 || tap.status === 403) {
       // gorilla's CheckOrigin failure is a plain 403 (Wings: router/websocket/websocket.go `GetHandler`).
@@ -159,7 +160,7 @@ function upgradeFailure(tap: UpgradeTap, options: SocketConnectionOptions, undic
     const reason = ['refused', 'dns', 'connect-timeout', 'reset', 'response-timeout'].includes(error.kind) ? 'refused' : 'failed';
     return new WebsocketUnavailableError(reason, secrets.redact(error.message), { cause: tap.error });
   }
-  return new WebsocketUnavailableError('failed', `the websocket at ${target} could not be opened: ${clean(undiciMessage)}`);
+  return new WebsocketUnavailableError('failed', `the websocket at ${target} could not be opened: ${errorText(undiciMessage)}`);
 }
 
 /** ` ("Too many open websocket connections.")` from a JSON `{"error": ...}` or a short text body. */
@@ -173,10 +174,6 @@ function bodyDetail(body: string | undefined, statusText: string): string {
   } catch {
     // Plain text, e.g. gorilla's "Forbidden".
   }
-  detail = clean(detail.split('\n')[0] ?? '').slice(0, 120);
+  detail = errorText(detail.split('\n')[0] ?? '').slice(0, 120);
   return detail && detail.toLowerCase() !== statusText.toLowerCase() ? ` ("${detail}")` : '';
-}
-
-function clean(text: string): string {
-  return secrets.oneLine(text, 200);
 }
