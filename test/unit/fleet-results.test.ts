@@ -18,71 +18,17 @@ afterEach(async () => {
 });
 
 
-// If the runner kills the step before the fleet unwinds, what was flushed is all a later step gets:
-// the backups started so far must be in `results` the moment they exist, not only once a server's run ends.
-it('keeps results current while the servers are still being worked on', async () => {
-  const sim = await startSimulator();
-  close = () => sim.close();
-  sim.settings.backupDurationMs = 200;
-  sim.settings.backupOutcome = 'stuck';
-  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+type Result = { 'backup-uuid': string | null; status: string | null; ok: boolean; error: string | null };
+
+/** Starts a fleet run on `servers` of `sim` in this process; `results()` reads the output as it is now. */
+function startFleet(sim: Simulator, servers: Array<{ identifier: string }>, extra: Partial<Record<InputName, string>>) {
   const inputs: Partial<Record<InputName, string>> = {
     'panel-url': sim.panelUrl,
     'api-key': sim.apiKey,
     'server-id': servers.map((server) => server.identifier).join(','),
     'allow-insecure-http': 'true',
-    'wait-strategy': 'poll',
-    'poll-interval': '1s',
-  };
-  const { settings } = parseInputs((name) => inputs[name] ?? '');
-  const abort = new AbortController();
-  const transport = new HttpTransport({ userAgent: 'pterodactyl-backup-action/test' });
-  const client = new PanelClient({ baseUrl: settings.panelUrl, apiKey: settings.apiKey, headers: {}, transport, signal: abort.signal });
-  const outputs = new OutputCollector();
-  const log = recordingLog();
-  const running = runFleet(
-    {
-      settings,
-      client,
-      transport,
-      workflow: { repository: 'octo/site', sha: 'abc1234def', runId: 1, runAttempt: 1, workspace: process.cwd() },
-      signal: abort.signal,
-      now: Date.now,
-      sleep: (ms) => sleep(ms, abort.signal),
-    },
-    outputs,
-    newRunReport(Date.now()),
-    log,
-  ).catch((error: unknown) => error);
-
-  const results = () => JSON.parse(outputs.get('results') ?? '[]') as Array<{ 'backup-uuid': string | null; status: string | null; ok: boolean; error: string | null }>;
-  const deadline = Date.now() + 10_000;
-  while (results().filter((result) => result['backup-uuid']).length < 2) {
-    if (Date.now() > deadline) throw new Error(`results never showed both backups: ${outputs.get('results')}`);
-    await tick(20);
-  }
-  // Still in flight: both waits go on, and results already name both pending backups.
-  for (const result of results()) {
-    expect(result).toMatchObject({ status: 'pending', ok: false });
-    expect(result.error).toMatch(/did not finish \(the step ended first\)/);
-  }
-  abort.abort(new Error('cancelled'));
-  await running;
-  await transport.close();
-});
-
-it('shows a server as done in results the moment it is done, while another is still in flight', async () => {
-  const sim = await startSimulator();
-  close = () => sim.close();
-  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
-  // Whichever server is read first hangs there; the other one finishes meanwhile.
-  sim.fault({ route: 'server.view', kind: 'delay', ms: 30_000, times: 1 });
-  const inputs: Partial<Record<InputName, string>> = {
-    'panel-url': sim.panelUrl,
-    'api-key': sim.apiKey,
-    'server-id': servers.map((server) => server.identifier).join(','),
-    'allow-insecure-http': 'true',
-    wait: 'false',
+    ...extra,
   };
   const { settings } = parseInputs((name) => inputs[name] ?? '');
   const abort = new AbortController();
@@ -103,8 +49,47 @@ it('shows a server as done in results the moment it is done, while another is st
     newRunReport(Date.now()),
     recordingLog(),
   ).catch((error: unknown) => error);
+  return {
+    outputs,
+    results: () => JSON.parse(outputs.get('results') ?? '[]') as Result[],
+    /** Cancels the run and waits for it to unwind. */
+    async stop() {
+      abort.abort(new Error('cancelled'));
+      await running;
+      await transport.close();
+    },
+  };
+}
 
-  const results = () => JSON.parse(outputs.get('results') ?? '[]') as Array<{ ok: boolean; error: string | null; status: string | null }>;
+// If the runner kills the step before the fleet unwinds, what was flushed is all a later step gets:
+// the backups started so far must be in `results` the moment they exist, not only once a server's run ends.
+it('keeps results current while the servers are still being worked on', async () => {
+  const sim = await startSimulator();
+  close = () => sim.close();
+  sim.settings.backupDurationMs = 200;
+  sim.settings.backupOutcome = 'stuck';
+  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
+  const { outputs, results, stop } = startFleet(sim, servers, { 'wait-strategy': 'poll', 'poll-interval': '1s' });
+  const deadline = Date.now() + 10_000;
+  while (results().filter((result) => result['backup-uuid']).length < 2) {
+    if (Date.now() > deadline) throw new Error(`results never showed both backups: ${outputs.get('results')}`);
+    await tick(20);
+  }
+  // Still in flight: both waits go on, and results already name both pending backups.
+  for (const result of results()) {
+    expect(result).toMatchObject({ status: 'pending', ok: false });
+    expect(result.error).toMatch(/did not finish \(the step ended first\)/);
+  }
+  await stop();
+});
+
+it('shows a server as done in results the moment it is done, while another is still in flight', async () => {
+  const sim = await startSimulator();
+  close = () => sim.close();
+  const servers = [sim.addServer({ name: 'A' }), sim.addServer({ name: 'B' })];
+  // Whichever server is read first hangs there; the other one finishes meanwhile.
+  sim.fault({ route: 'server.view', kind: 'delay', ms: 30_000, times: 1 });
+  const { outputs, results, stop } = startFleet(sim, servers, { wait: 'false' });
   const deadline = Date.now() + 10_000;
   while (sim.requests.filter((request) => request.route === 'backups.create').length < 1) {
     if (Date.now() > deadline) throw new Error('no create was sent');
@@ -115,8 +100,6 @@ it('shows a server as done in results the moment it is done, while another is st
     await tick(20);
   }
   expect(results().filter((result) => result.ok)).toEqual([expect.objectContaining({ ok: true, error: null, status: 'pending' })]);
-  abort.abort(new Error('cancelled'));
-  await running;
-  await transport.close();
+  await stop();
 });
 

@@ -6,24 +6,10 @@ import type { Backup } from '../../src/panel/types.js';
 import { OutputCollector } from '../../src/report/outputs.js';
 import { secrets } from '../../src/secrets.js';
 import { parseOutputFile } from '../../scripts/lib/output-file.ts';
+import { aBackup, BACKUP_UUID } from '../support/backup.ts';
 
-const UUID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
-
-function backup(overrides: Partial<Backup> = {}): Backup {
-  return {
-    uuid: UUID,
-    name: 'nightly',
-    isSuccessful: true,
-    isLocked: false,
-    checksum: `sha1:${'a'.repeat(40)}`,
-    bytes: 1536,
-    createdAt: '2026-11-26T11:00:00+00:00',
-    completedAt: '2026-11-26T11:01:00+00:00',
-    ignoredFiles: [],
-    attributes: { uuid: UUID, name: 'nightly' },
-    ...overrides,
-  };
-}
+const UUID = BACKUP_UUID;
+const backup = (overrides: Partial<Backup> = {}): Backup => aBackup({ attributes: { uuid: UUID, name: 'nightly' }, ...overrides });
 const running = (overrides: Partial<Backup> = {}) => backup({ uuid: 'bbbbbbbb-4e5f-4a6b-8c7d-9e0f1a2b3c4d', isSuccessful: false, checksum: null, bytes: 0, completedAt: null, ...overrides });
 
 /** What `flush` (called `times` times) writes to GITHUB_OUTPUT. */

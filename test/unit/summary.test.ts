@@ -8,25 +8,11 @@ import { newRunReport } from '../../src/report/run-report.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { writeSummary } from '../../src/report/summary.js';
 import { secrets } from '../../src/secrets.js';
+import { aBackup, BACKUP_UUID } from '../support/backup.ts';
 
 const STARTED = Date.parse('2026-11-26T12:00:00Z');
-const UUID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
-
-function backup(overrides: Partial<Backup> = {}): Backup {
-  return {
-    uuid: UUID,
-    name: 'octo/site@abc1234 run 1.1',
-    isSuccessful: true,
-    isLocked: false,
-    checksum: `sha1:${'a'.repeat(40)}`,
-    bytes: 1536,
-    createdAt: '2026-11-26T11:00:00+00:00',
-    completedAt: '2026-11-26T11:01:00+00:00',
-    ignoredFiles: [],
-    attributes: {},
-    ...overrides,
-  };
-}
+const UUID = BACKUP_UUID;
+const backup = (overrides: Partial<Backup> = {}): Backup => aBackup({ name: 'octo/site@abc1234 run 1.1', ...overrides });
 
 function report(fields: Partial<RunReport>): RunReport {
   return { ...newRunReport(STARTED), operation: 'create', server: { id: '1a2b3c4d' }, ...fields };
